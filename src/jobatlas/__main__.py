@@ -1,0 +1,3 @@
+from jobatlas.cli import main
+
+main()

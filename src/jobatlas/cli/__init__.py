@@ -1,0 +1,49 @@
+"""The ``jobatlas`` command: a thin shell over the library.
+
+Each feature keeps its commands in its own module here; ``main`` registers them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import click
+
+from jobatlas import __version__
+
+# (module, attribute) of each command or command group, registered on the main group.
+COMMANDS = [
+    ("jobatlas.cli.classify", "classify"),
+    ("jobatlas.cli.classify", "evaluate"),
+    ("jobatlas.cli.classify", "train"),
+    ("jobatlas.cli.data", "data"),
+    ("jobatlas.cli.db", "db"),
+    ("jobatlas.cli.scrape", "scrape"),
+    ("jobatlas.cli.trends", "trends"),
+    ("jobatlas.cli.serve", "serve"),
+]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="jobatlas")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """jobatlas: job postings, occupation coding, recommendations and demand trends."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _register() -> None:
+    for module_name, attr in COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            # A feature module not written yet; every other command still works.
+            if exc.name != module_name:
+                raise
+            continue
+        main.add_command(getattr(module, attr))
+
+
+_register()
