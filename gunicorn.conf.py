@@ -1,0 +1,17 @@
+"""gunicorn settings for jobatlas (used by the Procfile and the web benchmark)."""
+
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Load the app (and with it the occupation model and reference data) in the master, once;
+# forked workers then share those pages of memory copy-on-write.
+preload_app = True
+os.environ.setdefault("JOBATLAS_EAGER_LOAD", "1")
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Heroku's router terminates TLS and sets X-Forwarded-*; trust it (and only a local proxy otherwise).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# Request lines only; never bodies (resumes are personal data).
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'

@@ -1,0 +1,62 @@
+"""Turn raw job text into sparse features: character and word n-grams plus head-noun tokens."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from jobatlas.classifier.text import normalize_text, title_head
+
+TEXT, HEAD = 0, 1
+
+
+def head_tokens(text: str) -> str:
+    """Return tokens naming the last one and two words of a title's head ("h1=driver")."""
+    words = normalize_text(title_head(text)).split()[-2:]
+    if not words:
+        return ""
+    tokens = [f"h1={words[-1]}"]
+    if len(words) == 2:
+        tokens.append(f"h2={words[0]}_{words[1]}")
+    return " ".join(tokens)
+
+
+def prepare(texts) -> np.ndarray:
+    """Return an (n, 2) object array: normalized text and head tokens of each input."""
+    texts = np.asarray(texts, dtype=object).ravel()
+    out = np.empty((len(texts), 2), dtype=object)
+    for i, text in enumerate(texts):
+        out[i, TEXT] = normalize_text(str(text))
+        out[i, HEAD] = head_tokens(str(text))
+    return out
+
+
+def _split(text: str) -> list[str]:
+    return text.split()
+
+
+def make_features(
+    char_ngrams: tuple[int, int] = (2, 5),
+    word_ngrams: tuple[int, int] = (1, 2),
+    max_features: int | None = 300_000,
+    head_weight: float = 1.0,
+    min_df: int = 1,
+) -> Pipeline:
+    """Return the feature pipeline: normalize, then TF-IDF char, word and head-noun blocks."""
+    common = {"sublinear_tf": True, "dtype": np.float32, "min_df": min_df}
+    vectorizers = ColumnTransformer(
+        [
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=char_ngrams,
+                                      max_features=max_features, **common), TEXT),
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=word_ngrams,
+                                      token_pattern=r"\S+", max_features=max_features,
+                                      **common), TEXT),
+            ("heads", TfidfVectorizer(analyzer=_split, lowercase=False, **common), HEAD),
+        ],
+        transformer_weights={"chars": 1.0, "words": 1.0, "heads": head_weight},
+        sparse_threshold=1.0,
+    )
+    return Pipeline([("prepare", FunctionTransformer(prepare)), ("vectorize", vectorizers)])

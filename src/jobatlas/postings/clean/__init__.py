@@ -1,0 +1,1 @@
+"""Cleaning steps for postings: small, pure, each one ``Posting -> Posting``."""

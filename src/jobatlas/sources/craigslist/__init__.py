@@ -1,0 +1,1 @@
+"""Parsers for Craigslist posting, listing, sitemap and search-JSON responses, and its area reference."""

@@ -1,0 +1,118 @@
+"""Link new postings to the first stored copy of the same ad (repost or cross-post).
+
+An exact match of the content fingerprint wins; otherwise MinHash band keys stored in
+``posting_bands`` give candidates, and the Jaccard similarity of their shingles decides. Only
+originals have band keys, so an ad reposted a hundred times still yields one candidate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, select
+
+from jobatlas.postings.clean.near_duplicates import best_match, posting_shingles
+from jobatlas.postings.records import Posting
+from jobatlas.storage.models import PostingBandRow, PostingRow
+
+POSTINGS = PostingRow.__table__
+BANDS = PostingBandRow.__table__
+_IN_CHUNK = 1000  # bound parameters per IN list, far below every backend's limit
+
+
+@dataclass
+class Candidate:
+    """A cleaned posting about to be stored, with its shingles and band keys."""
+
+    index: int
+    posting: Posting
+    shingles: set[bytes] | None  # None: too little text to compare
+    band_keys: list[int]
+    original_id: int | None = None  # first stored copy, when this is a repost
+    batch_parent: int | None = None  # position in the batch of an earlier copy
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.posting.source, self.posting.source_id)
+
+
+def link_duplicates(connection: Connection, candidates: Sequence[Candidate]) -> None:
+    """Set ``original_id`` or ``batch_parent`` on every candidate that repeats an earlier ad."""
+    comparable = [c for c in candidates if c.shingles is not None]
+    by_fingerprint = _stored_originals_by_fingerprint(
+        connection, {c.posting.fingerprint for c in comparable}
+    )
+    for candidate in comparable:
+        candidate.original_id = by_fingerprint.get(candidate.posting.fingerprint)
+    _link_near_duplicates(connection, [c for c in comparable if c.original_id is None])
+    _link_within_batch([c for c in comparable if c.original_id is None])
+
+
+def _stored_originals_by_fingerprint(connection: Connection, fingerprints: set) -> dict[str, int]:
+    root = func.min(func.coalesce(POSTINGS.c.duplicate_of, POSTINGS.c.id))
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(fingerprints)):
+        query = (
+            select(POSTINGS.c.fingerprint, root)
+            .where(POSTINGS.c.fingerprint.in_(chunk))
+            .group_by(POSTINGS.c.fingerprint)
+        )
+        found.update({fp: original for fp, original in connection.execute(query)})
+    return found
+
+
+def _link_near_duplicates(connection: Connection, candidates: list[Candidate]) -> None:
+    if not candidates:
+        return
+    ids_by_key = _stored_ids_by_band_key(connection, {k for c in candidates for k in c.band_keys})
+    wanted = {i for c in candidates for k in c.band_keys for i in ids_by_key.get(k, ())}
+    stored = _stored_shingles(connection, wanted)
+    for candidate in candidates:
+        ids = {i for k in candidate.band_keys for i in ids_by_key.get(k, ()) if i in stored}
+        match = best_match(candidate.shingles, {i: stored[i][1] for i in ids})
+        if match is not None:
+            candidate.original_id = stored[match][0]
+
+
+def _stored_ids_by_band_key(connection: Connection, keys: set[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
+    for chunk in _chunks(sorted(keys)):
+        query = select(BANDS.c.key, BANDS.c.posting_id).where(BANDS.c.key.in_(chunk))
+        for key, posting_id in connection.execute(query):
+            found[key].append(posting_id)
+    return found
+
+
+def _stored_shingles(connection: Connection, ids: set[int]) -> dict[int, tuple[int, set[bytes]]]:
+    root = func.coalesce(POSTINGS.c.duplicate_of, POSTINGS.c.id)
+    found = {}
+    for chunk in _chunks(sorted(ids)):
+        query = select(POSTINGS.c.id, root, POSTINGS.c.title, POSTINGS.c.body).where(
+            POSTINGS.c.id.in_(chunk)
+        )
+        for posting_id, original, title, body in connection.execute(query):
+            found[posting_id] = (original, posting_shingles(title, body))
+    return found
+
+
+def _link_within_batch(candidates: list[Candidate]) -> None:
+    first_by_fingerprint: dict[str, int] = {}
+    originals_by_key: dict[int, list[Candidate]] = defaultdict(list)
+    for candidate in candidates:
+        parent = first_by_fingerprint.get(candidate.posting.fingerprint)
+        if parent is None:
+            earlier = {o.index: o for k in candidate.band_keys for o in originals_by_key[k]}
+            parent = best_match(candidate.shingles, {i: o.shingles for i, o in earlier.items()})
+        if parent is not None:
+            candidate.batch_parent = parent
+            continue
+        first_by_fingerprint[candidate.posting.fingerprint] = candidate.index
+        for key in candidate.band_keys:
+            originals_by_key[key].append(candidate)
+
+
+def _chunks(values: list) -> Iterable[list]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]

@@ -1,0 +1,169 @@
+"""Tables for postings, their occupation codes, near-duplicate bands and crawl state.
+
+The migrations in ``jobatlas/storage/migrations`` create these tables; a test checks that the
+two never drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone itself)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)  # naive times from parsers are taken as UTC
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PostingRow(Base):
+    """One job posting, as stored."""
+
+    __tablename__ = "postings"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_postings_latitude_longitude", "latitude", "longitude"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(40))
+    source_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    employer: Mapped[str | None] = mapped_column(Text)
+    compensation_raw: Mapped[str | None] = mapped_column(Text)
+    compensation_min: Mapped[float | None] = mapped_column(Float)
+    compensation_max: Mapped[float | None] = mapped_column(Float)
+    compensation_unit: Mapped[str | None] = mapped_column(String(10))
+    compensation_currency: Mapped[str] = mapped_column(String(3), default="USD")
+    employment_type: Mapped[str | None] = mapped_column(String(20))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    valid_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    area: Mapped[str | None] = mapped_column(String(40), index=True)
+    locality: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(String(2), index=True)
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    category: Mapped[str | None] = mapped_column(String(20))
+    fingerprint: Mapped[str] = mapped_column(String(32), index=True)
+    duplicate_of: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("postings.id", ondelete="SET NULL"), index=True
+    )
+    model_version: Mapped[str | None] = mapped_column(String(80), index=True)
+    classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    occupations: Mapped[list[PostingOccupationRow]] = relationship(
+        order_by="PostingOccupationRow.rank", cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class PostingOccupationRow(Base):
+    """One O*NET-SOC code a model assigned to a posting, with its rank and score."""
+
+    __tablename__ = "posting_occupations"
+
+    posting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(10), primary_key=True, index=True)
+    soc: Mapped[str] = mapped_column(String(7), index=True)
+    rank: Mapped[int] = mapped_column(SmallInteger)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class PostingBandRow(Base):
+    """One MinHash band key of an original posting: equal keys make near-duplicate candidates."""
+
+    __tablename__ = "posting_bands"
+
+    posting_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class CrawlRunRow(Base):
+    """One crawl of a source: running until finished or failed."""
+
+    __tablename__ = "crawl_runs"
+    __table_args__ = (Index("ix_crawl_runs_source_status", "source", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stats: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class CrawlMarkRow(Base):
+    """A listing page or posting URL a crawl has finished with."""
+
+    __tablename__ = "crawl_marks"
+    __table_args__ = (Index("ix_crawl_marks_run_id", "run_id"),)
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(2000), primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("crawl_runs.id", ondelete="SET NULL")
+    )
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CrawlStateRow(Base):
+    """A named value a source keeps between crawls, such as a cursor or a last-modified date."""
+
+    __tablename__ = "crawl_state"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,648 @@
+"""Store postings with idempotent batch upserts, and read them back for search and trends."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, StatementError
+
+from jobatlas.postings.clean.near_duplicates import (
+    band_keys,
+    has_enough_text,
+    minhash_signature,
+    posting_shingles,
+)
+from jobatlas.postings.clean.pipeline import clean_posting
+from jobatlas.postings.records import OccupationCode, Posting
+from jobatlas.soc import parse_onet_soc, parse_soc
+from jobatlas.storage.duplicates import Candidate, link_duplicates
+from jobatlas.storage.models import PostingBandRow
+from jobatlas.storage.rows import (
+    OCCUPATIONS,
+    POSTINGS,
+    READ_COLUMNS,
+    StoredPosting,
+    occupation_values,
+    posting_values,
+    stored_posting,
+)
+from jobatlas.storage.validation import InvalidPosting, validate_posting
+
+logger = logging.getLogger(__name__)
+
+BANDS = PostingBandRow.__table__
+DEFAULT_BATCH_SIZE = 500
+_IN_CHUNK = 1000
+_KM_PER_DEGREE = 111.045
+_EARTH_RADIUS_KM = 6371.0088
+# Columns an update may only fill in, never blank out: a listing page that lacks them says
+# nothing about the ad having lost them.
+_KEEP_IF_MISSING = (
+    "employer",
+    "compensation_raw",
+    "compensation_min",
+    "compensation_max",
+    "compensation_unit",
+    "employment_type",
+    "posted_at",
+    "valid_through",
+    "area",
+    "locality",
+    "region",
+    "postal_code",
+    "latitude",
+    "longitude",
+    "category",
+    "model_version",
+)
+
+
+@dataclass
+class Rejection:
+    """A record that was not stored, and why."""
+
+    index: int
+    source: str | None
+    source_id: str | None
+    reason: str
+
+
+@dataclass
+class UpsertResult:
+    """What one ``upsert`` call did.
+
+    ``new`` counts inserted originals, ``duplicate`` inserted reposts or cross-posts linked to a
+    first copy, ``updated`` records already stored (seen again). ``ids`` holds the stored id of
+    every input record in order (``None`` where rejected).
+    """
+
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    ids: list[int | None] = field(default_factory=list)
+
+    @property
+    def stored(self) -> int:
+        """Return how many input records were written (inserted or updated)."""
+        return self.new + self.updated + self.duplicate
+
+
+@dataclass
+class _Prepared:
+    candidate: Candidate
+    values: dict[str, Any]
+    occupations: list[OccupationCode]
+    indexes: list[int]  # input positions carrying this (source, source_id)
+
+
+class PostingRepository:
+    """Read and write postings through an injected SQLAlchemy engine."""
+
+    def __init__(self, engine: Engine, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        self.engine = engine
+        self.batch_size = batch_size
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def upsert(self, postings: Iterable[Posting], seen_at: datetime | None = None) -> UpsertResult:
+        """Store postings in batches: insert new ones, refresh ones seen before, link reposts.
+
+        The same ``(source, source_id)`` never makes a second row; seeing it again moves
+        ``last_seen`` and updates changed fields. Records that fail validation are rejected with
+        a reason and counted; the rest of the batch is stored.
+        """
+        seen_at = _utc(seen_at or datetime.now(UTC))
+        result = UpsertResult()
+        for batch in _batches(enumerate(postings), self.batch_size):
+            result.ids.extend([None] * len(batch))
+            self._upsert_batch(batch, seen_at, result)
+        logger.info(
+            "stored postings: %d new, %d duplicates, %d updated, %d rejected",
+            result.new,
+            result.duplicate,
+            result.updated,
+            len(result.rejected),
+        )
+        return result
+
+    def _upsert_batch(
+        self, batch: list[tuple[int, Posting]], seen_at: datetime, result: UpsertResult
+    ) -> None:
+        prepared = _prepare_batch(batch, result)
+        if not prepared:
+            return
+        try:
+            with self.engine.begin() as connection:
+                self._write(connection, prepared, seen_at, result)
+        except (DBAPIError, StatementError) as exc:
+            # One bad value fails the whole statement; store the rest one by one.
+            logger.warning("batch write failed (%s); retrying record by record", _reason(exc))
+            for item in prepared:
+                self._write_one(item, seen_at, result)
+
+    def _write_one(self, item: _Prepared, seen_at: datetime, result: UpsertResult) -> None:
+        try:
+            with self.engine.begin() as connection:
+                self._write(connection, [item], seen_at, result)
+        except (DBAPIError, StatementError) as exc:
+            posting = item.candidate.posting
+            for index in item.indexes:
+                result.rejected.append(
+                    Rejection(index, posting.source, posting.source_id, _reason(exc))
+                )
+
+    def _write(
+        self,
+        connection: Connection,
+        prepared: list[_Prepared],
+        seen_at: datetime,
+        result: UpsertResult,
+    ) -> None:
+        existing = _existing(connection, [p.candidate.key for p in prepared])
+        new = [p.candidate for p in prepared if p.candidate.key not in existing]
+        link_duplicates(connection, new)
+        rows = []
+        for item in prepared:
+            row = dict(item.values, first_seen=seen_at, last_seen=seen_at)
+            row["duplicate_of"] = item.candidate.original_id
+            row["classified_at"] = seen_at if item.occupations else None
+            rows.append(row)
+        ids = connection.execute(_upsert_statement(connection), rows).scalars().all()
+        id_by_index = {p.candidate.index: i for p, i in zip(prepared, ids, strict=True)}
+        _link_batch_copies(connection, new, id_by_index)
+        _store_bands(connection, prepared, existing, id_by_index)
+        _store_occupations(connection, prepared, id_by_index)
+        counts = _count(prepared, existing)
+        # Only now is the transaction sure to commit; count after every statement succeeded.
+        result.new += counts["new"]
+        result.duplicate += counts["duplicate"]
+        result.updated += counts["updated"]
+        for item in prepared:
+            for index in item.indexes:
+                result.ids[index] = id_by_index[item.candidate.index]
+
+    def set_occupations(
+        self, assignments: Mapping[int, Sequence[OccupationCode]], model_version: str
+    ) -> int:
+        """Replace the occupation codes of many postings at once; return how many were set."""
+        rows = [row for pid, codes in assignments.items() for row in _checked_codes(pid, codes)]
+        ids = sorted(assignments)
+        now = datetime.now(UTC)
+        with self.engine.begin() as connection:
+            for chunk in _chunks(ids):
+                connection.execute(delete(OCCUPATIONS).where(OCCUPATIONS.c.posting_id.in_(chunk)))
+            if rows:
+                connection.execute(OCCUPATIONS.insert(), rows)
+            statement = (
+                update(POSTINGS)
+                .where(POSTINGS.c.id == bindparam("pid"))
+                .values(model_version=model_version, classified_at=now)
+            )
+            if ids:
+                done = connection.execute(statement, [{"pid": pid} for pid in ids])
+                return done.rowcount
+        return 0
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get(self, posting_id: int) -> StoredPosting | None:
+        """Return the stored posting with this id, or ``None``."""
+        with self.engine.connect() as connection:
+            return _load(connection, [posting_id]).get(posting_id)
+
+    def known_ids(self, source: str, source_ids: Iterable[str]) -> set[str]:
+        """Return which of ``source_ids`` of ``source`` are already stored."""
+        wanted = sorted(set(source_ids))
+        found: set[str] = set()
+        with self.engine.connect() as connection:
+            for chunk in _chunks(wanted):
+                query = select(POSTINGS.c.source_id).where(
+                    POSTINGS.c.source == source, POSTINGS.c.source_id.in_(chunk)
+                )
+                found.update(connection.execute(query).scalars())
+        return found
+
+    def search(
+        self,
+        codes: Sequence[str] | None = None,
+        socs: Sequence[str] | None = None,
+        near: tuple[float, float, float] | None = None,
+        area: str | None = None,
+        region: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        include_duplicates: bool = False,
+        max_rank: int | None = 1,
+    ) -> list[StoredPosting]:
+        """Return postings matching every filter given, nearest then newest with ``near``.
+
+        ``codes`` (O*NET-SOC) and ``socs`` match occupation codes ranked ``max_rank`` or better
+        (``None``: any stored rank). ``near`` is ``(latitude, longitude, radius_km)``; results
+        then carry ``distance_km``. Dates filter the posted date (first seen when unknown).
+        """
+        _check_page(limit, offset)
+        conditions = _conditions(
+            codes, socs, area, region, since, until, include_duplicates, max_rank
+        )
+        with self.engine.connect() as connection:
+            if near is not None:
+                return _search_near(connection, conditions, near, limit, offset)
+            query = (
+                select(POSTINGS.c.id)
+                .where(*conditions)
+                .order_by(_posted().desc(), POSTINGS.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            ids = list(connection.execute(query).scalars())
+            loaded = _load(connection, ids)
+        return [loaded[i] for i in ids]
+
+    def count_by_occupation(
+        self,
+        level: str = "soc",
+        area: str | None = None,
+        region: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        include_duplicates: bool = False,
+        max_rank: int | None = 1,
+    ) -> dict[str, int]:
+        """Return how many postings each occupation has (``level`` "soc" or "code")."""
+        if level not in ("soc", "code"):
+            raise ValueError(f"level must be 'soc' or 'code', got {level!r}")
+        column = OCCUPATIONS.c[level]
+        conditions = _conditions(None, None, area, region, since, until, include_duplicates, None)
+        if max_rank is not None:
+            conditions.append(OCCUPATIONS.c.rank <= max_rank)
+        query = (
+            select(column, func.count(func.distinct(POSTINGS.c.id)))
+            .select_from(POSTINGS.join(OCCUPATIONS, OCCUPATIONS.c.posting_id == POSTINGS.c.id))
+            .where(*conditions)
+            .group_by(column)
+        )
+        with self.engine.connect() as connection:
+            return {code: count for code, count in connection.execute(query)}
+
+    def postings_missing_classification(
+        self, limit: int = 500, model_version: str | None = None
+    ) -> list[StoredPosting]:
+        """Return postings not yet classified (or classified by another ``model_version``)."""
+        _check_page(limit, 0)
+        missing = POSTINGS.c.model_version.is_(None)
+        if model_version is not None:
+            missing = missing | (POSTINGS.c.model_version != model_version)
+        query = select(POSTINGS.c.id).where(missing).order_by(POSTINGS.c.id).limit(limit)
+        with self.engine.connect() as connection:
+            ids = list(connection.execute(query).scalars())
+            loaded = _load(connection, ids)
+        return [loaded[i] for i in ids]
+
+    def count(self, include_duplicates: bool = False) -> int:
+        """Return how many postings are stored (originals only unless told otherwise)."""
+        query = select(func.count()).select_from(POSTINGS)
+        if not include_duplicates:
+            query = query.where(POSTINGS.c.duplicate_of.is_(None))
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one()
+
+
+# -- preparing records -------------------------------------------------------------------------
+
+
+def _prepare_batch(batch: list[tuple[int, Posting]], result: UpsertResult) -> list[_Prepared]:
+    by_key: dict[tuple[str, str], _Prepared] = {}
+    for index, posting in batch:
+        try:
+            item = _prepare(index, posting)
+        except InvalidPosting as exc:
+            source = getattr(posting, "source", None)
+            source_id = getattr(posting, "source_id", None)
+            result.rejected.append(
+                Rejection(index, _text_or_none(source), _text_or_none(source_id), str(exc))
+            )
+            continue
+        earlier = by_key.get(item.candidate.key)
+        if earlier is not None:
+            # The same ad twice in one batch: the later copy wins, both inputs get its id.
+            item.indexes = earlier.indexes + item.indexes
+            del by_key[item.candidate.key]
+        by_key[item.candidate.key] = item
+    return list(by_key.values())
+
+
+def _prepare(index: int, posting: Posting) -> _Prepared:
+    validate_posting(posting)
+    posting = clean_posting(_without_nul(posting))
+    shingle_set = None
+    keys: list[int] = []
+    if has_enough_text(posting.body):
+        shingle_set = posting_shingles(posting.title, posting.body)
+        keys = band_keys(minhash_signature(shingle_set))
+    values = posting_values(posting)
+    candidate = Candidate(index=index, posting=posting, shingles=shingle_set, band_keys=keys)
+    return _Prepared(candidate, values, list(posting.occupations), [index])
+
+
+def _without_nul(posting: Posting) -> Posting:
+    # PostgreSQL text cannot hold NUL; scraped pages sometimes contain it and it never means
+    # anything.
+    changes = {
+        f.name: value.replace("\x00", "")
+        for f in dataclasses.fields(posting)
+        if isinstance(value := getattr(posting, f.name), str) and "\x00" in value
+    }
+    return dataclasses.replace(posting, **changes) if changes else posting
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _checked_codes(posting_id: int, codes: Sequence[OccupationCode]) -> list[dict[str, Any]]:
+    for item in codes:
+        parse_onet_soc(item.code)  # raises InvalidSocCode with a clear message
+        if not (isinstance(item.score, int | float) and math.isfinite(item.score)):
+            raise ValueError(f"occupation {item.code} score must be a finite number")
+    return occupation_values(posting_id, list(codes))
+
+
+# -- writing helpers ---------------------------------------------------------------------------
+
+
+def _existing(connection: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    by_source: dict[str, list[str]] = {}
+    for source, source_id in keys:
+        by_source.setdefault(source, []).append(source_id)
+    found = {}
+    columns = (POSTINGS.c.id, POSTINGS.c.source_id, POSTINGS.c.fingerprint, POSTINGS.c.duplicate_of)
+    for source, ids in by_source.items():
+        for chunk in _chunks(ids):
+            query = select(*columns).where(
+                POSTINGS.c.source == source, POSTINGS.c.source_id.in_(chunk)
+            )
+            for row in connection.execute(query):
+                found[(source, row.source_id)] = row
+    return found
+
+
+def _upsert_statement(connection: Connection):
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        insert = postgresql.insert(POSTINGS)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(POSTINGS)
+    else:
+        raise NotImplementedError(f"postings storage supports SQLite and PostgreSQL, not {dialect}")
+    new = insert.excluded
+    has_body = new.body != ""
+    changes = {
+        "url": new.url,
+        "title": new.title,
+        "body": case((has_body, new.body), else_=POSTINGS.c.body),
+        "fingerprint": case((has_body, new.fingerprint), else_=POSTINGS.c.fingerprint),
+        "compensation_currency": new.compensation_currency,
+        "last_seen": case(
+            (new.last_seen > POSTINGS.c.last_seen, new.last_seen), else_=POSTINGS.c.last_seen
+        ),
+        "first_seen": case(
+            (new.first_seen < POSTINGS.c.first_seen, new.first_seen), else_=POSTINGS.c.first_seen
+        ),
+        "classified_at": func.coalesce(new.classified_at, POSTINGS.c.classified_at),
+    }
+    changes.update({name: func.coalesce(new[name], POSTINGS.c[name]) for name in _KEEP_IF_MISSING})
+    return insert.on_conflict_do_update(
+        index_elements=[POSTINGS.c.source, POSTINGS.c.source_id], set_=changes
+    ).returning(POSTINGS.c.id, sort_by_parameter_order=True)
+
+
+def _link_batch_copies(
+    connection: Connection, new: list[Candidate], id_by_index: dict[int, int]
+) -> None:
+    links = [
+        {"pid": id_by_index[c.index], "original": id_by_index[c.batch_parent]}
+        for c in new
+        if c.batch_parent is not None
+    ]
+    if links:
+        statement = (
+            update(POSTINGS)
+            .where(POSTINGS.c.id == bindparam("pid"))
+            .values(duplicate_of=bindparam("original"))
+        )
+        connection.execute(statement, links)
+
+
+def _store_bands(
+    connection: Connection,
+    prepared: list[_Prepared],
+    existing: dict[tuple[str, str], Any],
+    id_by_index: dict[int, int],
+) -> None:
+    rows, replaced = [], []
+    for item in prepared:
+        candidate = item.candidate
+        before = existing.get(candidate.key)
+        posting_id = id_by_index[candidate.index]
+        if before is None:
+            is_original = candidate.original_id is None and candidate.batch_parent is None
+        else:
+            # A stored posting whose text changed gets new band keys (if it is an original).
+            is_original = before.duplicate_of is None and candidate.shingles is not None
+            if not is_original or before.fingerprint == candidate.posting.fingerprint:
+                continue
+            replaced.append(posting_id)
+        rows.extend(
+            {"posting_id": posting_id, "band": band, "key": key}
+            for band, key in enumerate(candidate.band_keys)
+        )
+    for chunk in _chunks(replaced):
+        connection.execute(delete(BANDS).where(BANDS.c.posting_id.in_(chunk)))
+    if rows:
+        connection.execute(BANDS.insert(), rows)
+
+
+def _store_occupations(
+    connection: Connection, prepared: list[_Prepared], id_by_index: dict[int, int]
+) -> None:
+    classified = {id_by_index[p.candidate.index]: p.occupations for p in prepared if p.occupations}
+    if not classified:
+        return
+    for chunk in _chunks(sorted(classified)):
+        connection.execute(delete(OCCUPATIONS).where(OCCUPATIONS.c.posting_id.in_(chunk)))
+    rows = [row for pid, codes in classified.items() for row in occupation_values(pid, codes)]
+    connection.execute(OCCUPATIONS.insert(), rows)
+
+
+def _count(prepared: list[_Prepared], existing: dict) -> dict[str, int]:
+    counts = {"new": 0, "duplicate": 0, "updated": 0}
+    for item in prepared:
+        candidate = item.candidate
+        counts["updated"] += len(item.indexes) - 1  # repeats within the batch
+        if candidate.key in existing:
+            counts["updated"] += 1
+        elif candidate.original_id is not None or candidate.batch_parent is not None:
+            counts["duplicate"] += 1
+        else:
+            counts["new"] += 1
+    return counts
+
+
+# -- reading helpers ---------------------------------------------------------------------------
+
+
+def _load(connection: Connection, ids: list[int]) -> dict[int, StoredPosting]:
+    rows, codes = {}, {}
+    for chunk in _chunks(sorted(set(ids))):
+        for row in connection.execute(select(*READ_COLUMNS).where(POSTINGS.c.id.in_(chunk))):
+            rows[row.id] = row
+            codes[row.id] = []
+        query = (
+            select(OCCUPATIONS)
+            .where(OCCUPATIONS.c.posting_id.in_(chunk))
+            .order_by(OCCUPATIONS.c.posting_id, OCCUPATIONS.c.rank)
+        )
+        for row in connection.execute(query):
+            codes[row.posting_id].append(
+                OccupationCode(code=row.code, score=row.score, rank=row.rank)
+            )
+    return {i: stored_posting(row, codes[i]) for i, row in rows.items()}
+
+
+def _posted():
+    return func.coalesce(POSTINGS.c.posted_at, POSTINGS.c.first_seen)
+
+
+def _conditions(codes, socs, area, region, since, until, include_duplicates, max_rank) -> list:
+    conditions = []
+    if not include_duplicates:
+        conditions.append(POSTINGS.c.duplicate_of.is_(None))
+    if codes or socs:
+        match = select(OCCUPATIONS.c.posting_id).where(OCCUPATIONS.c.posting_id == POSTINGS.c.id)
+        if codes:
+            match = match.where(OCCUPATIONS.c.code.in_([parse_onet_soc(c) for c in codes]))
+        if socs:
+            match = match.where(OCCUPATIONS.c.soc.in_([parse_soc(s) for s in socs]))
+        if max_rank is not None:
+            match = match.where(OCCUPATIONS.c.rank <= max_rank)
+        conditions.append(match.exists())
+    if area is not None:
+        conditions.append(POSTINGS.c.area == area)
+    if region is not None:
+        conditions.append(POSTINGS.c.region == region.upper())
+    if since is not None:
+        conditions.append(_posted() >= _utc(since))
+    if until is not None:
+        conditions.append(_posted() < _utc(until))
+    return conditions
+
+
+def _search_near(
+    connection: Connection,
+    conditions: list,
+    near: tuple[float, float, float],
+    limit: int,
+    offset: int,
+) -> list[StoredPosting]:
+    lat, lon, radius_km = _check_near(near)
+    query = select(POSTINGS.c.id, POSTINGS.c.latitude, POSTINGS.c.longitude, _posted()).where(
+        *conditions, *_bounding_box(lat, lon, radius_km)
+    )
+    rows = connection.execute(query).all()
+    if not rows:
+        return []
+    ids = np.array([r[0] for r in rows])
+    distances = haversine_km(
+        lat, lon, np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
+    )
+    newest = np.array([-_utc(r[3]).timestamp() for r in rows])
+    inside = distances <= radius_km
+    order = np.lexsort((ids[inside] * -1, newest[inside], distances[inside]))
+    page = order[offset : offset + limit]
+    page_ids = [int(i) for i in ids[inside][page]]
+    page_distances = distances[inside][page]
+    loaded = _load(connection, page_ids)
+    return [
+        dataclasses.replace(loaded[i], distance_km=round(float(d), 3))
+        for i, d in zip(page_ids, page_distances, strict=True)
+    ]
+
+
+def _bounding_box(lat: float, lon: float, radius_km: float) -> list:
+    dlat = radius_km / _KM_PER_DEGREE
+    box = [POSTINGS.c.latitude.between(lat - dlat, lat + dlat)]
+    cos_lat = math.cos(math.radians(lat))
+    if cos_lat > 1e-6:
+        dlon = radius_km / (_KM_PER_DEGREE * cos_lat)
+        # Near the antimeridian or a pole the longitude window wraps; latitude alone then bounds.
+        if dlon < 180 and lon - dlon >= -180 and lon + dlon <= 180:
+            box.append(POSTINGS.c.longitude.between(lon - dlon, lon + dlon))
+    return box
+
+
+def haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Return great-circle distances in km from one point to many."""
+    phi1, phi2 = math.radians(lat), np.radians(lats)
+    dphi = phi2 - phi1
+    dlmb = np.radians(lons) - math.radians(lon)
+    a = np.sin(dphi / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(dlmb / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def _check_near(near: tuple[float, float, float]) -> tuple[float, float, float]:
+    try:
+        lat, lon, radius_km = (float(v) for v in near)
+    except (TypeError, ValueError):
+        raise ValueError(f"near must be (latitude, longitude, radius_km), got {near!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError(f"near point ({lat}, {lon}) is out of range")
+    if not (0 < radius_km <= 20_000):
+        raise ValueError(f"radius must be between 0 and 20000 km, got {radius_km}")
+    return lat, lon, radius_km
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not (isinstance(limit, int) and 1 <= limit <= 10_000):
+        raise ValueError(f"limit must be an integer from 1 to 10000, got {limit!r}")
+    if not (isinstance(offset, int) and offset >= 0):
+        raise ValueError(f"offset must be an integer >= 0, got {offset!r}")
+
+
+# -- small utilities ---------------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _reason(exc: Exception) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return " ".join(str(original).split())[:300]
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _chunks(values: list) -> Iterator[list]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]

@@ -1,0 +1,107 @@
+"""Batch classification on a Dask LocalCluster of two worker processes."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+from batch_model import FailingLoader, KillOnceLoader, load_test_engine, write_postings
+
+from jobatlas.batch import run_batch
+from jobatlas.batch.cluster import local_cluster
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """Return the address of a two-process LocalCluster shared by this module's tests."""
+    with local_cluster(workers=2) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def postings(tmp_path_factory):
+    """Return a glob over four Parquet files of 60 generated postings each."""
+    folder = tmp_path_factory.mktemp("postings")
+    write_postings(folder, files=4, rows=60)
+    return str(folder / "*.parquet")
+
+
+def tables(folder) -> dict:
+    return {p.name: pq.read_table(p) for p in sorted(folder.glob("*.parquet"))}
+
+
+def assert_same_outputs(a, b):
+    ta, tb = tables(a), tables(b)
+    assert sorted(ta) == sorted(tb) and len(ta) == 4
+    for name in ta:
+        assert ta[name].equals(tb[name], check_metadata=True), name
+
+
+def test_dask_on_own_local_cluster_equals_local_path(tmp_path, postings, batch_settings):
+    local = run_batch(
+        postings, str(tmp_path / "local"), settings=batch_settings, loader=load_test_engine
+    )
+    dask = run_batch(
+        postings,
+        str(tmp_path / "dask"),
+        engine="dask",
+        workers=2,
+        settings=batch_settings,
+        loader=load_test_engine,
+    )
+    assert dask.ok and dask.rows == local.rows == 240
+    assert_same_outputs(tmp_path / "local", tmp_path / "dask")
+
+
+def test_killed_worker_partition_is_retried(tmp_path, postings, scheduler, batch_settings):
+    marker = tmp_path / "killed"
+    report = run_batch(
+        postings,
+        str(tmp_path / "dask"),
+        engine="dask",
+        scheduler=scheduler,
+        settings=batch_settings,
+        loader=KillOnceLoader(str(marker)),
+    )
+    assert marker.exists(), "no worker was killed"
+    assert report.ok and len(report.written) == 4
+    run_batch(postings, str(tmp_path / "local"), settings=batch_settings, loader=load_test_engine)
+    assert_same_outputs(tmp_path / "local", tmp_path / "dask")
+
+
+def test_failing_partition_is_reported_after_retries(tmp_path, scheduler, batch_settings):
+    write_postings(tmp_path / "in", files=2, rows=5)
+    (tmp_path / "in" / "poison.csv").write_text("id,title\n1,POISON\n", encoding="utf-8")
+    report = run_batch(
+        str(tmp_path / "in/*"),
+        str(tmp_path / "out"),
+        engine="dask",
+        scheduler=scheduler,
+        settings=batch_settings,
+        loader=FailingLoader("POISON"),
+        retries=1,
+    )
+    assert len(report.written) == 2
+    [failure] = report.failed
+    assert failure.input.endswith("poison.csv")
+    assert failure.error == "RuntimeError: cannot classify 'POISON'"
+
+
+def test_dask_rerun_skips_written_partitions(tmp_path, postings, scheduler, batch_settings):
+    first = run_batch(
+        postings,
+        str(tmp_path / "out"),
+        engine="dask",
+        scheduler=scheduler,
+        settings=batch_settings,
+        loader=load_test_engine,
+    )
+    assert len(first.written) == 4
+    again = run_batch(
+        postings,
+        str(tmp_path / "out"),
+        engine="dask",
+        scheduler=scheduler,
+        settings=batch_settings,
+        loader=load_test_engine,
+    )
+    assert again.written == [] and len(again.skipped) == 4

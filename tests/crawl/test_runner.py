@@ -1,0 +1,119 @@
+"""End to end: crawl the local stand-in site into SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from jobatlas.crawl.runner import CrawlError, run_craigslist_crawl, start_craigslist_crawl
+from jobatlas.testing.site import LocalCraigslist
+
+from .conftest import FAST, crawl_settings_for, stored
+
+pytestmark = pytest.mark.slow
+
+
+def _crawl(site, url, cache_dir, **kwargs):
+    kwargs.setdefault("classifier", None)
+    return run_craigslist_crawl(
+        crawl_settings_for(url, cache_dir),
+        site.areas,
+        ["jjj"],
+        base_url=site.base_url,
+        throttle=False,
+        scrapy_settings=FAST,
+        **kwargs,
+    )
+
+
+def test_crawl_stores_every_good_posting_once_and_classifies(
+    site, database_url, model_cache_dir
+):
+    pytest.importorskip("jobatlas.engine", reason="the occupation engine is not built yet")
+    progress: list[dict] = []
+    summary = _crawl(site, database_url, model_cache_dir, classifier="engine",
+                     progress=progress.append)
+
+    rows = stored(database_url)
+    assert set(rows) == {p.source_id for p in site.storable()}
+    assert summary.new + summary.duplicate == len(site.storable())
+    assert summary.classified == len(site.storable())
+    assert all(row["occupations"] for row in rows.values())
+    assert {row["area"] for row in rows.values()} == {"sfbay", "boston", "newyork"}
+    # faults: retried ones were stored; the rest are reported, by field and by cause
+    assert summary.parse_failures == 2  # the truncated page and the garbage bytes
+    assert summary.missing_fields["title"] == 2
+    assert summary.missing_fields["body"] >= 1  # the page with no body (stored anyway)
+    assert summary.errors.get("ignored") == 1  # robots.txt-disallowed posting, never fetched
+    assert site.requests[site.fault("disallowed").path] == 0
+    assert summary.retries >= 3  # 429, 500 and the timeout
+    assert progress and progress[-1]["stored"] == summary.stored
+
+    second = _crawl(site, database_url, model_cache_dir, classifier="engine")
+    assert second.new == second.duplicate == 0
+    assert second.postings_fetched == 2  # only the two pages that never parsed
+    assert stored(database_url) == rows
+
+
+def test_each_discovery_method_and_fallback(site, sqlite_database_url, tmp_path):
+    summary = _crawl(site, sqlite_database_url, tmp_path)
+
+    assert set(stored(sqlite_database_url)) == {p.source_id for p in site.storable()}
+    assert summary.errors["http_404"] == 3  # newyork: no sitemap, no search JSON; boston: no sitemap
+    assert summary.blocked_hosts == []
+    assert site.requests["/sfbay/sitemap/index-by-date-cat.xml"] == 1
+    assert site.requests["/newyork/search/jjj"] == 1
+    assert site.requests["/boston/search/jjj"] == 0
+
+
+def test_discovery_order_is_configurable(site, sqlite_database_url, tmp_path):
+    _crawl(site, sqlite_database_url, tmp_path, discovery=("listing",))
+
+    assert site.requests["/web/v8/postings/search/full"] == 0
+    assert site.requests["/sfbay/sitemap/index-by-date-cat.xml"] == 0
+    assert set(stored(sqlite_database_url)) == {p.source_id for p in site.storable()}
+
+
+def test_capped_crawl_resumed_matches_an_uninterrupted_one(site, tmp_path):
+    whole, parts = f"sqlite:///{tmp_path / 'whole.sqlite3'}", f"sqlite:///{tmp_path / 'p.sqlite3'}"
+    _crawl(site, whole, tmp_path)
+
+    first = _crawl(site, parts, tmp_path, max_postings=12)
+    assert first.postings_fetched <= 12
+    assert 0 < len(stored(parts)) < len(stored(whole))
+    _crawl(site, parts, tmp_path)
+
+    assert stored(parts) == stored(whole)
+
+
+def test_killed_crawl_resumed_matches_an_uninterrupted_one(tmp_path):
+    whole, parts = f"sqlite:///{tmp_path / 'whole.sqlite3'}", f"sqlite:///{tmp_path / 'p.sqlite3'}"
+    with LocalCraigslist(areas=("sfbay", "boston"), per_category=30, faults=False) as site:
+        _crawl(site, whole, tmp_path, batch_size=10)
+        job = start_craigslist_crawl(
+            crawl_settings_for(parts, tmp_path), site.areas, ["jjj"], base_url=site.base_url,
+            throttle=False, scrapy_settings={**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": 1},
+            classifier=None, batch_size=10,
+        )
+        deadline = time.monotonic() + 120
+        while job.last_progress.get("stored", 0) < 20 and time.monotonic() < deadline:
+            job.poll(timeout=0.2)
+        job.kill()
+        assert 0 < len(stored(parts)) < len(site.postings)
+        with pytest.raises(CrawlError):
+            job.wait()
+        _crawl(site, parts, tmp_path, batch_size=10)
+
+    assert stored(parts) == stored(whole)
+
+
+def test_blocked_host_stops_the_crawl_and_is_reported(sqlite_database_url, tmp_path):
+    with LocalCraigslist(areas=("sfbay", "boston"), blocked=True, block_after=3) as site:
+        summary = _crawl(site, sqlite_database_url, tmp_path)
+        requests_made = sum(site.requests.values())
+
+    host = site.base_url.split("//")[1]
+    assert summary.blocked_hosts == [host]
+    assert summary.errors["blocked"] >= 1
+    assert requests_made <= 4  # the one 403 stops every later request to the host
