@@ -33,7 +33,7 @@ from jobatlas.reference.files import (
     active_onet_release,
     installed_onet_root,
 )
-from jobatlas.reference.loader import clear_reference_cache
+from jobatlas.reference.loader import clear_reference_cache, load_reference
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +208,13 @@ def activate_release(release: str, cache_dir: Path, source: str = "") -> None:
     clear_reference_cache()
 
 
+def rebuild_dependents(settings: Settings, release: str) -> object:
+    """Fill the reference-table cache for the new release, then retrain the engine."""
+    ref = load_reference(settings.data_dir, cache_dir=settings.cache_dir)
+    log.info("reference data cached for O*NET %s", ref.onet_release)
+    return rebuild_engine(settings, release)
+
+
 def rebuild_engine(settings: Settings, release: str) -> object:
     """Retrain the occupation engine for the new release if ``jobatlas.engine`` is present.
 
@@ -231,13 +238,13 @@ def update_onet(
     url: str | None = None,
     base_url: str | None = None,
     archive: Path | None = None,
-    rebuild: Rebuild | None = rebuild_engine,
+    rebuild: Rebuild | None = rebuild_dependents,
     session: requests.Session | None = None,
 ) -> UpdateResult:
     """Download (or take ``archive``), validate, install and activate an O*NET text release.
 
-    ``rebuild(settings, release)`` runs after activation (default: retrain the occupation
-    engine); pass None to skip it.
+    ``rebuild(settings, release)`` runs after activation (default: ``rebuild_dependents``,
+    which caches the reference tables and retrains the occupation engine); None skips it.
     """
     settings = settings or Settings.from_env()
     release = parse_release(release)

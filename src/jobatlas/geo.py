@@ -33,6 +33,8 @@ EARTH_RADIUS_KM = 6371.0088
 MAX_AREA_CBSA_KM = 100.0
 
 _ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$")
+_NON_WORD = re.compile(r"[^A-Z0-9]+")
+_PREFIX = re.compile(r"^(ST|STE|FT|MT) ")
 _CITY_STATE = re.compile(r"^(?P<city>[^,]+?)\s*,\s*(?P<state>[A-Za-z .]+?)\.?$")
 
 
@@ -91,9 +93,8 @@ def haversine_km(lat1, lon1, lat2, lon2):
 
 def normalize_city(city: str) -> str:
     """Return a city name in the HUD/USPS form: upper case, single spaces, "ST" as "SAINT"."""
-    text = re.sub(r"[^A-Z0-9 ]+", " ", city.upper().replace(".", ""))
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"^(ST|STE|FT|MT) ", _expand_prefix, text)
+    text = _NON_WORD.sub(" ", city.upper().replace(".", "")).strip()
+    return _PREFIX.sub(_expand_prefix, text)
 
 
 def _expand_prefix(match: re.Match[str]) -> str:
@@ -105,9 +106,11 @@ class Geo:
 
     def __init__(self, zcta: pd.DataFrame, zip_cbsa: pd.DataFrame, cbsa: pd.DataFrame,
                  areas: list[dict]):
+        # tolist(): iterating Arrow-backed string columns element by element is slow.
         self.points = {
             z: (float(la), float(lo))
-            for z, la, lo in zip(zcta["GEOID"], zcta["LAT"], zcta["LONG"], strict=True)
+            for z, la, lo in zip(zcta["GEOID"].tolist(), zcta["LAT"].tolist(),
+                                 zcta["LONG"].tolist(), strict=True)
         }
         self.cbsas = {
             row.GEOID: Cbsa(row.GEOID, row.NAME, float(row.INTPTLAT), float(row.INTPTLONG),
@@ -117,15 +120,17 @@ class Geo:
         best = zip_cbsa.assign(ratio=zip_cbsa["tot_ratio"].astype(float))
         best = best.sort_values(["zip", "ratio"], ascending=[True, False]).drop_duplicates("zip")
         self.zips = {
-            row.zip: (None if row.geoid == NO_CBSA else row.geoid, row.city, row.state)
-            for row in best.itertuples()
+            z: (None if cbsa_code == NO_CBSA else cbsa_code, city, state)
+            for z, cbsa_code, city, state in zip(
+                best["zip"].tolist(), best["geoid"].tolist(), best["city"].tolist(),
+                best["state"].tolist(), strict=True,
+            )
         }
+        names = {city: normalize_city(city) for city in set(best["city"].tolist())}
         self.cities: dict[tuple[str, str], list[str]] = {}
         for zip_code, (_, city, state) in self.zips.items():
-            self.cities.setdefault((normalize_city(city), state), []).append(zip_code)
-        self._zcta_codes = np.array(list(self.points))
-        self._zcta_lat = np.array([p[0] for p in self.points.values()])
-        self._zcta_lon = np.array([p[1] for p in self.points.values()])
+            self.cities.setdefault((names[city], state), []).append(zip_code)
+        self._zcta_codes = list(self.points)
         self._raw_areas = areas
 
     # -- ZIPs and cities -------------------------------------------------------------------
@@ -194,16 +199,23 @@ class Geo:
     @functools.cached_property
     def areas(self) -> dict[str, CraigslistArea]:
         """Return every US Craigslist area by hostname, mapped to its CBSA and state."""
-        mapped = {}
-        for area in self._raw_areas:
-            if area.get("Country") != "US":
-                continue
-            mapped[area["Hostname"]] = self._map_area(area)
-        return mapped
+        from sklearn.neighbors import BallTree  # heavy import, needed only here
 
-    def _map_area(self, area: dict) -> CraigslistArea:
+        us = [area for area in self._raw_areas if area.get("Country") == "US"]
+        points = np.radians([[float(a["Latitude"]), float(a["Longitude"])] for a in us])
+        tree = BallTree(np.radians(list(self.points.values())), metric="haversine")
+        distances, nearest = tree.query(points, k=1)
+        return {
+            area["Hostname"]: self._map_area(area, self._zcta_codes[int(i[0])],
+                                             float(d[0]) * EARTH_RADIUS_KM)
+            for area, d, i in zip(us, distances, nearest, strict=True)
+        }
+
+    def _map_area(self, area: dict, nearest_zip: str, zip_km: float) -> CraigslistArea:
         lat, lon, state = float(area["Latitude"]), float(area["Longitude"]), area["Region"]
-        cbsa, distance = self._nearest_zip_cbsa(lat, lon)
+        # The ZIP under the area's point says which CBSA the area's main city is in; a CBSA's
+        # internal point can be far from its main city (Seattle is nearer Bremerton's point).
+        cbsa, distance = self.zips.get(nearest_zip, (None,))[0], zip_km
         if cbsa is None:
             cbsa, distance = self._nearest_cbsa(lat, lon, state)
         return CraigslistArea(
@@ -212,14 +224,6 @@ class Geo:
             cbsa_name=self.cbsas[cbsa].name if cbsa else None,
             distance_km=None if distance is None else round(distance, 1),
         )
-
-    def _nearest_zip_cbsa(self, lat: float, lon: float) -> tuple[str | None, float | None]:
-        # The ZIP under the area's point says which CBSA the area's main city is in; a CBSA's
-        # internal point can be far from its main city (Seattle is nearer Bremerton's point).
-        distances = haversine_km(lat, lon, self._zcta_lat, self._zcta_lon)
-        i = int(np.argmin(distances))
-        cbsa = self.zips.get(str(self._zcta_codes[i]), (None,))[0]
-        return (cbsa, float(distances[i])) if cbsa else (None, None)
 
     def _nearest_cbsa(self, lat: float, lon: float, state: str):
         in_state = [c for c in self.cbsas.values() if _cbsa_in_state(c, state)] or list(

@@ -367,11 +367,13 @@ def _technology(ref, code: str) -> list[TechnologyItem]:
 
 
 def _tools(ref, code: str) -> list[ToolItem]:
-    rows = ref.tools[ref.tools["code"] == code].drop_duplicates("example")
-    spread = rows["example"].map(ref.tools["example"].value_counts())
+    tools = ref.tools
+    rows = tools[tools["code"] == code].drop_duplicates("example")
+    shared = tools.loc[tools["example"].isin(rows["example"]), "example"].value_counts()
+    spread = rows["example"].map(shared)
     # Equipment shared by a few occupations is what a worker recognizes as the job's own
-    # ("Tractor trailers"); what nearly everyone uses ("Cell phones") goes last.
-    ubiquitous = spread > 0.1 * ref.tools["code"].nunique()
+    # ("Dump trucks"); what nearly every occupation uses goes last.
+    ubiquitous = spread > 0.1 * len(ref.occupations)
     rows = rows.assign(spread=spread, ubiquitous=ubiquitous).sort_values(
         ["ubiquitous", "spread", "example"], ascending=[True, False, True]
     )

@@ -71,6 +71,7 @@ MAX_GAPS = 6
 DEFAULT_RADIUS_KM = 50.0
 DEFAULT_POSTINGS = 20
 _BAND_KM = 10.0  # postings within the same 10 km band are ordered newest first
+_MAX_MEMO = 200_000
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,18 @@ class RecommenderIndex:
     technology: dict[str, list[str]]  # software employers ask for (O*NET "in demand")
     vocabulary: SkillVocabulary
     _word_keys: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
+    _local_wages: dict[tuple, WageSummary | None] = field(repr=False, default_factory=dict)
+
+    def local_wage(self, ref, soc: str, location) -> WageSummary | None:
+        """Return ``profiles.local_wage`` memoized per (SOC, metro, state): OEWS rows are fixed."""
+        if location is None:
+            return None
+        key = (soc, getattr(location, "cbsa", None), getattr(location, "state", None))
+        if key not in self._local_wages:
+            if len(self._local_wages) >= _MAX_MEMO:
+                self._local_wages.clear()
+            self._local_wages[key] = local_wage(ref, soc, location)
+        return self._local_wages[key]
 
     @classmethod
     def build(cls, ref) -> RecommenderIndex:
@@ -288,7 +301,7 @@ def recommend_for_matches(
     mentions = index.vocabulary.extract(text)
     shown = [m for m in matches if _zone_ok(index, m.code, zones)][:top_k]
     occupations = [_occupation_result(ref, index, m, location) for m in shown]
-    moves = _moves(text, matches, mentions, ref, index, zones, location, related_k)
+    moves = _moves(stems(text), matches, mentions, ref, index, zones, location, related_k)
     codes = [o.code for o in occupations] + [m.code for m in moves]
     status, postings = _postings(repository, codes, location, radius_km, posting_limit, index)
     return Recommendation(
@@ -326,7 +339,8 @@ def _occupation_result(ref, index: RecommenderIndex, match, location) -> Occupat
         evidence=list(match.evidence),
         job_zone=facts.job_zone,
         training=facts.training,
-        wage={"national": facts.national_wage, "local": local_wage(ref, facts.soc, location)},
+        wage={"national": facts.national_wage,
+              "local": index.local_wage(ref, facts.soc, location)},
         outlook=facts.outlook,
         onet_url=onet_url(match.code),
     )
@@ -335,7 +349,7 @@ def _occupation_result(ref, index: RecommenderIndex, match, location) -> Occupat
 # --- jobs you could move into ---------------------------------------------------------------
 
 
-def _moves(text, matches, mentions, ref, index, zones, location, related_k) -> list[MoveResult]:
+def _moves(words, matches, mentions, ref, index, zones, location, related_k) -> list[MoveResult]:
     sources = matches[:SOURCE_MATCHES]
     if not sources:
         return []
@@ -347,20 +361,38 @@ def _moves(text, matches, mentions, ref, index, zones, location, related_k) -> l
         return []
     rows = [index.position[code] for code in candidates]
     skill_fit = (index.profile[rows] @ person["profile"] + 1.0) / 2.0
-    query = index.vectorizer.transform([text])
-    text_fit = np.asarray((index.documents[rows] @ query.T).todense()).ravel()
+    text_fit = _text_fit(index, words, rows)
     ranked = []
     for i, (code, (relation, via)) in enumerate(candidates.items()):
         fit = 0.5 * skill_fit[i] + 0.2 * min(1.0, text_fit[i] / 0.3) + 0.3 * relation
         ranked.append((fit + _tie_breaker(index.facts[code]), code, via, i))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     held = held_credentials(mentions)
-    mentioned = _mentioned_keys(text)
+    mentioned = frozenset(words)
     return [
         _move_result(ref, index, code, score, float(skill_fit[i]), float(text_fit[i]), via,
                      _gaps(index, code, person, sources, held, mentioned), location)
         for score, code, via, i in ranked[:related_k]
     ]
+
+
+def _text_fit(index: RecommenderIndex, words: list[str], rows: list[int]) -> np.ndarray:
+    """Return the TF-IDF cosine of the text with each candidate's O*NET document."""
+    # The same weighting as ``vectorizer.transform`` (sublinear tf, idf, l2), without its
+    # per-call validation overhead.
+    vocabulary = index.vectorizer.vocabulary_
+    counts: dict[int, int] = {}
+    for word in words:
+        column = vocabulary.get(word)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    if not counts:
+        return np.zeros(len(rows))
+    columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+    weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts))))
+    weights *= index.vectorizer.idf_[columns]
+    weights /= np.linalg.norm(weights)
+    return np.asarray(index.documents[rows][:, columns] @ weights).ravel()
 
 
 def _person(index: RecommenderIndex, codes: list[str], weights: np.ndarray) -> dict:
@@ -461,17 +493,14 @@ def _item_gaps(index, items, code, own, mentioned, kind, limit) -> list[SkillGap
     return gaps
 
 
-def _mentioned_keys(text: str) -> frozenset[str]:
-    return frozenset(stems(text))
-
-
 def _move_result(ref, index, code, score, skill_fit, text_fit, via, gaps, location) -> MoveResult:
     facts = index.facts[code]
     return MoveResult(
         code=code, title=facts.title, score=round(float(score), 4),
         skill_fit=round(skill_fit, 4), text_fit=round(text_fit, 4), related_to=via,
         job_zone=facts.job_zone, training=facts.training,
-        wage={"national": facts.national_wage, "local": local_wage(ref, facts.soc, location)},
+        wage={"national": facts.national_wage,
+              "local": index.local_wage(ref, facts.soc, location)},
         outlook=facts.outlook, onet_url=onet_url(code), skill_gaps=gaps,
     )
 

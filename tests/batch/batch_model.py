@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from jobatlas.config import Settings
+from jobatlas.engine import OccupationMatch
 from jobatlas.reference.files import read_onet_table
 
 MODEL_FILE = "batch-test-model.joblib"
@@ -27,17 +28,6 @@ MODEL_FILE = "batch-test-model.joblib"
 # repair, production, transportation.
 MAJOR_GROUPS = ("35-", "37-", "39-", "41-", "43-", "47-", "49-", "51-", "53-")
 CODES_PER_GROUP = 4
-
-
-@dataclass(frozen=True)
-class Match:
-    """Same fields as ``jobatlas.engine.OccupationMatch``."""
-
-    code: str
-    soc: str
-    title: str
-    score: float
-    evidence: list[str]
 
 
 class TitleEngine:
@@ -48,7 +38,7 @@ class TitleEngine:
         self.titles = titles
         self.model_version = model_version
 
-    def classify_many(self, texts: list[str], top_k: int = 10) -> list[list[Match]]:
+    def classify_many(self, texts: list[str], top_k: int = 10) -> list[list[OccupationMatch]]:
         """Return the ``top_k`` occupations of each text with the words that drove each."""
         if any(not t.strip() for t in texts):
             raise ValueError("text is empty")
@@ -68,7 +58,9 @@ class TitleEngine:
                     str(vocab[x.indices[j]]) for j in np.argsort(-contrib)[:3] if contrib[j] > 0
                 ]
                 code = str(classes[c])
-                matches.append(Match(code, code[:7], self.titles[code], float(row[c]), words))
+                matches.append(
+                    OccupationMatch(code, code[:7], self.titles[code], float(row[c]), words)
+                )
             out.append(matches)
         return out
 
@@ -136,7 +128,7 @@ class KillOnceEngine:
         self.marker = marker
         self.model_version = engine.model_version
 
-    def classify_many(self, texts: list[str], top_k: int = 10) -> list[list[Match]]:
+    def classify_many(self, texts: list[str], top_k: int = 10) -> list[list[OccupationMatch]]:
         """Classify, unless no process has died yet: then die like an out-of-memory kill."""
         try:
             fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -164,7 +156,7 @@ class FailingEngine:
         self.poison = poison
         self.model_version = engine.model_version
 
-    def classify_many(self, texts: list[str], top_k: int = 10) -> list[list[Match]]:
+    def classify_many(self, texts: list[str], top_k: int = 10) -> list[list[OccupationMatch]]:
         """Classify, or raise when a text holds the poison word."""
         if any(self.poison in t for t in texts):
             raise RuntimeError(f"cannot classify {self.poison!r}")

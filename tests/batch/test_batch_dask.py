@@ -8,6 +8,7 @@ from batch_model import FailingLoader, KillOnceLoader, load_test_engine, write_p
 
 from jobatlas.batch import run_batch
 from jobatlas.batch.cluster import local_cluster
+from jobatlas.config import Settings
 
 
 @pytest.fixture(scope="module")
@@ -36,19 +37,14 @@ def assert_same_outputs(a, b):
         assert ta[name].equals(tb[name], check_metadata=True), name
 
 
-def test_dask_on_own_local_cluster_equals_local_path(tmp_path, postings, batch_settings):
-    local = run_batch(
-        postings, str(tmp_path / "local"), settings=batch_settings, loader=load_test_engine
-    )
-    dask = run_batch(
-        postings,
-        str(tmp_path / "dask"),
-        engine="dask",
-        workers=2,
-        settings=batch_settings,
-        loader=load_test_engine,
-    )
-    assert dask.ok and dask.rows == local.rows == 240
+def test_dask_on_own_local_cluster_equals_local_path(tmp_path, postings, model_cache_dir):
+    # The real occupation engine; the local run trains it into the shared cache if needed, so
+    # the workers only load it.
+    settings = Settings(database_url="sqlite://", cache_dir=model_cache_dir)
+    local = run_batch(postings, str(tmp_path / "local"), settings=settings)
+    dask = run_batch(postings, str(tmp_path / "dask"), engine="dask", workers=2, settings=settings)
+    assert dask.ok and dask.rows == local.rows == 240 and dask.error_rows == 0
+    assert dask.summary()["model_versions"] == local.summary()["model_versions"]
     assert_same_outputs(tmp_path / "local", tmp_path / "dask")
 
 

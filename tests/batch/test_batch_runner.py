@@ -10,8 +10,9 @@ import pytest
 from batch_model import FailingLoader, load_test_engine, postings_frame, write_postings
 
 from jobatlas.batch import run_batch
+from jobatlas.batch.inputs import find_partitions
 from jobatlas.batch.outputs import RESULT_SCHEMA
-from jobatlas.batch.partition import match_dict
+from jobatlas.batch.runner import pending_partitions
 
 
 def read_outputs(folder) -> dict[str, list[dict]]:
@@ -40,33 +41,35 @@ def test_local_run_writes_contract_rows_per_partition(tmp_path, batch_settings):
         (frame["title"] + "\n" + frame["text"]).tolist(), top_k=3
     )
     assert table.to_pylist() == [
-        {"id": pid, "occupations": [match_dict(m) for m in ms], "error": None}
+        {"id": pid, "occupations": [m.to_dict() for m in ms], "error": None, "line": None}
         for pid, ms in zip(frame["id"], expected, strict=True)
     ]
 
 
-def test_bad_rows_become_error_rows(tmp_path, batch_settings):
+def test_bad_rows_become_error_rows_as_in_the_jsonl_output(tmp_path, batch_settings):
     rows = [
         {"id": "ok", "title": "Forklift Operator"},
         {"title": "Line Cook"},
-        {"id": "", "text": "Prep food"},
         {"id": 7, "title": "  ", "text": None},
         {"id": 8, "text": "Drive a delivery truck"},
+        {"id": 9, "title": 42},
+        ["not", "an", "object"],
     ]
     lines = [json.dumps(r) for r in rows] + ["{broken"]
     (tmp_path / "p.jsonl").write_text("\n".join(lines), encoding="utf-8")
     report = run_local(tmp_path / "p.jsonl", tmp_path / "out", batch_settings)
-    assert report.rows == 6 and report.error_rows == 4
+    assert report.rows == 7 and report.error_rows == 5
     [out] = read_outputs(tmp_path / "out").values()
-    assert [(r["id"], r["error"]) for r in out] == [
-        ("ok", None),
-        (None, "missing id"),
-        ("", "missing id"),
-        ("7", "no title or text"),
-        ("8", None),
-        (None, "line 6: not valid JSON (Expecting property name enclosed in double quotes)"),
+    assert [(r["id"], r["line"], r["error"]) for r in out] == [
+        ("ok", None, None),
+        (None, 2, "record has no id"),
+        ("7", None, "no classifiable title or text: text is empty"),
+        ("8", None, None),
+        ("9", None, "title and text must be strings"),
+        (None, 6, "record is not a JSON object"),
+        (None, 7, "line is not JSON: Expecting property name enclosed in double quotes"),
     ]
-    assert [r["occupations"] is None for r in out] == [False, True, True, True, False, True]
+    assert [r["occupations"] is None for r in out] == [False, True, True, False, True, True, True]
     assert len(out[0]["occupations"]) == 10
 
 
@@ -159,3 +162,15 @@ def test_fsspec_urls_for_input_and_output(batch_settings):
         assert again.skipped == [written.name]
     finally:
         fs.rm("memory://batch-test", recursive=True)
+
+
+def test_partitions_of_another_model_version_are_pending(tmp_path, batch_settings):
+    write_postings(tmp_path / "in", files=2, rows=3)
+    run_local(tmp_path / "in/*", tmp_path / "out", batch_settings)
+    parts = find_partitions(str(tmp_path / "in/*"))
+    out = str(tmp_path / "out")
+    assert pending_partitions(parts, out, model_version="batch-test-1") == (
+        [],
+        [p.name for p in parts],
+    )
+    assert pending_partitions(parts, out, model_version="batch-test-2") == (parts, [])

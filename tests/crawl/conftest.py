@@ -25,7 +25,11 @@ def crawl_settings_for(url: str, cache_dir) -> Settings:
 
 
 def stored(url: str) -> dict[str, dict]:
-    """Return every stored posting (duplicates too) keyed by source id."""
+    """Return every stored posting (duplicates too) keyed by source id.
+
+    Which copy of a near-duplicate pair counts as the original depends on arrival order, so
+    only the number of linked copies is compared, under the key ``"#duplicates"``.
+    """
     engine = make_engine(url)
     repository = PostingRepository(engine)
     rows, offset = [], 0
@@ -44,7 +48,6 @@ def stored(url: str) -> dict[str, dict]:
             "area": row.posting.area,
             "category": row.posting.category,
             "occupations": [(o.code, o.rank) for o in row.posting.occupations],
-            "duplicate_of": row.duplicate_of is not None,
         }
         for row in rows
-    }
+    } | {"#duplicates": sum(row.duplicate_of is not None for row in rows)}

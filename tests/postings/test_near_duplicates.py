@@ -9,7 +9,7 @@ from jobatlas.postings.clean.near_duplicates import (
     NUM_PERM,
     band_keys,
     best_match,
-    has_enough_text,
+    comparable_shingles,
     jaccard,
     minhash_signature,
     posting_shingles,
@@ -83,5 +83,5 @@ def test_jaccard():
 
 
 def test_short_bodies_are_not_compared():
-    assert not has_enough_text("Call now 555-1234")
-    assert has_enough_text(AD)
+    assert comparable_shingles("Cook", "Call now 555-1234") is None
+    assert comparable_shingles("Warehouse", AD) == posting_shingles("Warehouse", AD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jobatlas.reference import build_reference
+from jobatlas.reference.files import onet_dir
 
 
 @pytest.fixture(scope="session")
@@ -14,4 +15,5 @@ def reference_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def ref(reference_cache):
-    return build_reference(cache_root=reference_cache)
+    # The shipped release, whatever `jobatlas data update` installed on this machine.
+    return build_reference(onet_folder=onet_dir(), cache_root=reference_cache)

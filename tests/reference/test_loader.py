@@ -118,7 +118,7 @@ def test_projection_top_coded_wage(ref):
 def test_the_cache_returns_identical_tables(ref, reference_cache):
     files = list(reference_cache.rglob("*.parquet"))
     assert {f.name.split("-")[0] for f in files} >= {"occupations", "skills", "oews_state"}
-    again = build_reference(cache_root=reference_cache)
+    again = build_reference(onet_folder=ref.onet_dir, cache_root=reference_cache)
     pd.testing.assert_frame_equal(again.occupations, ref.occupations)
     pd.testing.assert_frame_equal(again.skills, ref.skills)
     pd.testing.assert_frame_equal(again.projections, ref.projections)

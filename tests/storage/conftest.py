@@ -23,7 +23,13 @@ BODIES = [
     "Licensed electrician for commercial tenant improvement work around {city}. Run conduit, "
     "pull wire, install panels and fixtures, read blueprints. Own hand tools and a valid "
     "driver license required. Union scale, full benefits, steady work all year.",
+    "Night janitor for office buildings in {city}. Vacuum, mop and buff floors, empty trash, "
+    "clean restrooms and break rooms, restock supplies. Shifts start at 10pm, five nights a "
+    "week. No experience needed, paid training, uniforms provided.",
 ]
+
+
+TITLES = ["Warehouse Associate", "Line Cook", "Home Health Aide", "Electrician", "Janitor"]
 
 
 @pytest.fixture
@@ -51,12 +57,12 @@ def make_posting():
 
 
 def _make_posting(number: int, kind: int = 0, city: str = "Oakland", **fields) -> Posting:
-    """Return a realistic posting; ``kind`` picks one of four different ads."""
+    """Return a realistic posting; ``kind`` picks one of five different ads."""
     values = {
         "source": "craigslist",
         "source_id": str(7700000000 + number),
         "url": f"https://sfbay.craigslist.org/eby/d/{number}.html",
-        "title": ["Warehouse Associate", "Line Cook", "Home Health Aide", "Electrician"][kind],
+        "title": TITLES[kind],
         "body": BODIES[kind].format(city=city),
         "compensation": Compensation(raw="$18 - $22 per hour"),
         "area": "sfbay",

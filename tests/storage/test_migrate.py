@@ -7,6 +7,7 @@ from sqlalchemy import inspect
 from jobatlas.storage import current_revision, downgrade, head_revision, make_engine, upgrade
 from jobatlas.storage.models import Base
 
+# The tables this part owns; other features add theirs in later revisions.
 TABLES = {
     "postings",
     "posting_occupations",
@@ -28,14 +29,21 @@ def _tables(url: str) -> set[str]:
 def test_upgrade_creates_schema_matching_models(database_url):
     assert current_revision(database_url) is None
     assert upgrade(database_url) == head_revision()
-    assert _tables(database_url) == TABLES
+    assert _tables(database_url) >= TABLES
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            opts = {"compare_type": True, "include_object": _modelled}
+            context = MigrationContext.configure(connection, opts=opts)
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def _modelled(obj, name, type_, reflected, compare_to) -> bool:
+    # Tables of features whose models are not imported here are checked by their own tests.
+    table = obj if type_ == "table" else getattr(obj, "table", None)
+    return table is None or table.name in Base.metadata.tables
 
 
 def test_upgrade_twice_is_harmless_and_downgrade_drops_everything(database_url):
@@ -43,8 +51,9 @@ def test_upgrade_twice_is_harmless_and_downgrade_drops_everything(database_url):
     assert upgrade(database_url) == head_revision()
     assert downgrade(database_url, "base") is None
     assert _tables(database_url) == set()
-    upgrade(database_url)
+    upgrade(database_url, "0001")
     assert _tables(database_url) == TABLES
+    assert current_revision(database_url) == "0001"
 
 
 def test_indexes_for_search_and_trends_exist(database_url):

@@ -6,6 +6,8 @@ import io
 from pathlib import Path
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
 
 from jobatlas.config import Settings
 from jobatlas.web import create_app
@@ -139,12 +141,23 @@ def test_unexpected_errors_never_show_a_stack_trace(make_app, caplog):
     assert "RuntimeError" in caplog.text  # operators still see it in the log
 
 
+def post_closing(client, path: str, data: dict):
+    """POST a large multipart body from memory (the test client would leak a temp file)."""
+    stream, length, boundary = stream_encode_multipart(data, use_tempfile=False)
+    return client.post(
+        path, input_stream=stream, content_length=length,
+        content_type=f'multipart/form-data; boundary="{boundary}"',
+    )
+
+
 def test_upload_over_5_mb_is_refused(client):
     big = b"a" * (5 * 1024 * 1024 + 10)
-    page = client.post("/results", data={"file": (io.BytesIO(big), "resume.txt")})
+    page = post_closing(client, "/results", {"file": FileStorage(io.BytesIO(big), "resume.txt")})
     assert page.status_code == 413
     assert "5 MB" in page.get_data(as_text=True)
-    api = client.post("/api/v1/recommend", data={"file": (io.BytesIO(big), "resume.txt")})
+    api = post_closing(
+        client, "/api/v1/recommend", {"file": FileStorage(io.BytesIO(big), "resume.txt")}
+    )
     assert api.status_code == 413
     assert "5 MB" in api.get_json()["reason"]
     assert_documented(api, "/api/v1/recommend", "POST")
@@ -230,7 +243,9 @@ def test_api_rate_limit(make_app):
     response = client.get("/api/v1/health")
     assert response.get_json()["status"] == 429
     assert int(response.headers["Retry-After"]) > 0
-    assert_documented(client.post("/api/v1/classify", json={"text": "x"}), "/api/v1/classify", "POST")
+    statuses = [client.post("/api/v1/classify", json={"text": ""}).status_code for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    assert_documented(client.post("/api/v1/classify", json={}), "/api/v1/classify", "POST")
     # Pages are not limited.
     assert client.get("/").status_code == 200
 

@@ -1,5 +1,5 @@
 """Batch classification of posting files, in-process or on a Dask cluster."""
 
-from jobatlas.batch.runner import BatchReport, PartitionFailure, run_batch
+from jobatlas.batch.runner import BatchReport, PartitionFailure, is_batch_output, run_batch
 
-__all__ = ["BatchReport", "PartitionFailure", "run_batch"]
+__all__ = ["BatchReport", "PartitionFailure", "is_batch_output", "run_batch"]

@@ -1,9 +1,10 @@
 """Write batch results as Parquet, one file per input partition, atomically, with a marker.
 
 Rows carry the fields of the JSONL contract of ``jobatlas classify``: ``id``, ``occupations``
-(a list of ``code``, ``soc``, ``title``, ``score``, ``evidence`` structs) and ``error``. A row has
-either occupations or an error. ``id`` is stored as text so that every partition has one
-schema whatever type the inputs used.
+(a list of ``code``, ``soc``, ``title``, ``score``, ``evidence`` structs), ``error``, and ``line``
+(set, as in the JSONL output, only on error rows without an id). A row has either occupations
+or an error. ``id`` is stored as text so that every partition has one schema whatever type the
+inputs used.
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ MATCH_TYPE = pa.struct(
     ]
 )
 RESULT_SCHEMA = pa.schema(
-    [("id", pa.string()), ("occupations", pa.list_(MATCH_TYPE)), ("error", pa.string())]
+    [
+        ("id", pa.string()),
+        ("occupations", pa.list_(MATCH_TYPE)),
+        ("error", pa.string()),
+        ("line", pa.int64()),
+    ]
 )
 MARKER_DIR = "_markers"
 
@@ -52,6 +58,7 @@ def results_table(results: list[dict], model_version: str) -> pa.Table:
             "id": None if r.get("id") is None else str(r["id"]),
             "occupations": r.get("occupations"),
             "error": r.get("error"),
+            "line": r.get("line"),
         }
         for r in results
     ]

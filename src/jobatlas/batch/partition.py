@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import dataclass
 
 from jobatlas.batch.inputs import Partition, RowError, read_partition
 from jobatlas.batch.outputs import Marker, output_fs, results_table, write_partition
@@ -31,13 +31,24 @@ def load_default_engine(settings: Settings):
     return load_engine(settings)
 
 
+def expected_model_version(loader: Loader, settings: Settings) -> str | None:
+    """Return the model version ``loader`` will load, when it is known without loading it."""
+    if loader is load_default_engine:
+        from jobatlas.engine import engine_version
+
+        return engine_version(settings)[1]
+    return None
+
+
 def cached_engine(loader: Loader, settings: Settings):
     """Return this process's engine for ``loader`` and ``settings``, loading it the first time.
 
-    ``loader`` is part of the key, so it must compare equal after pickling: a module-level
-    function or a frozen dataclass, not a lambda or ``functools.partial``.
+    The key is the loader, the cache and data folders and, when known, the model version (so
+    a retrained model is picked up). ``loader`` must compare equal after pickling: a
+    module-level function or a frozen dataclass, not a lambda or ``functools.partial``.
     """
-    key = (loader, str(settings.cache_dir), str(settings.data_dir))
+    version = expected_model_version(loader, settings)
+    key = (loader, str(settings.cache_dir), str(settings.data_dir), version)
     with _engines_lock:
         if key not in _engines:
             started = time.perf_counter()
@@ -59,70 +70,16 @@ class PartitionResult:
     seconds: float
 
 
-def match_dict(match) -> dict:
-    """Return an ``OccupationMatch`` as the JSONL contract's occupation object."""
-    data = asdict(match) if is_dataclass(match) else dict(match)
-    return {
-        "code": data["code"],
-        "soc": data["soc"],
-        "title": data["title"],
-        "score": float(data["score"]),
-        "evidence": list(data.get("evidence") or []),
-    }
+def partition_results(rows: list, engine, top_k: int, batch_size: int = 512) -> list[dict]:
+    """Return one JSONL-contract result per row, exactly as ``jobatlas classify --input`` does.
 
-
-def record_text(record: dict) -> str:
-    """Return the text to classify for a record: its title and text, whichever it has."""
-    parts = [record.get(key) for key in ("title", "text")]
-    return "\n".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
-
-
-def record_problem(record: dict) -> str | None:
-    """Return why a record cannot be classified, or None."""
-    if record.get("id") is None or (isinstance(record["id"], str) and not record["id"].strip()):
-        return "missing id"
-    if not record_text(record):
-        return "no title or text"
-    return None
-
-
-def classify_rows(rows: list, engine, top_k: int, batch_size: int = 1000) -> list[dict]:
-    """Return one JSONL-contract result per row: ``{"id", "occupations"}`` or ``{"id", "error"}``.
-
-    Rows are classified ``batch_size`` at a time to bound memory.
+    Unreadable rows (``RowError``) go in as the exceptions ``classify_records`` turns into
+    ``{"line": n, "error": ...}`` results, so the numbering stays that of the input.
     """
-    results: list[dict | None] = [None] * len(rows)
-    todo: list[int] = []
-    for i, row in enumerate(rows):
-        if isinstance(row, RowError):
-            results[i] = {"id": row.id, "error": row.error}
-        elif (problem := record_problem(row)) is not None:
-            results[i] = {"id": row.get("id"), "error": problem}
-        else:
-            todo.append(i)
-    for start in range(0, len(todo), batch_size):
-        chunk = todo[start : start + batch_size]
-        texts = [record_text(rows[i]) for i in chunk]
-        for i, matches in zip(chunk, _classify_chunk(engine, texts, top_k), strict=True):
-            results[i] = {"id": rows[i]["id"], **matches}
-    return results
+    from jobatlas.engine import classify_records
 
-
-def _classify_chunk(engine, texts: list[str], top_k: int) -> list[dict]:
-    try:
-        batches = engine.classify_many(texts, top_k=top_k)
-        return [{"occupations": [match_dict(m) for m in ms]} for ms in batches]
-    except ValueError:
-        # One bad text fails the whole call; redo one by one so only that row is an error.
-        return [_classify_one(engine, text, top_k) for text in texts]
-
-
-def _classify_one(engine, text: str, top_k: int) -> dict:
-    try:
-        [matches] = engine.classify_many([text], top_k=top_k)
-    except ValueError as exc:
-        return {"error": str(exc) or type(exc).__name__}
-    return {"occupations": [match_dict(m) for m in matches]}
+    records = [ValueError(r.error) if isinstance(r, RowError) else r for r in rows]
+    return list(classify_records(records, engine, top_k=top_k, chunk_size=batch_size))
 
 
 def process_partition(
@@ -132,13 +89,13 @@ def process_partition(
     top_k: int = 10,
     loader: Loader = load_default_engine,
     storage_options: dict | None = None,
-    batch_size: int = 1000,
+    batch_size: int = 512,
 ) -> PartitionResult:
     """Classify one input partition and write its Parquet file and marker."""
     started = time.perf_counter()
     engine = cached_engine(loader, settings)
     rows = read_partition(partition, storage_options)
-    results = classify_rows(rows, engine, top_k, batch_size)
+    results = partition_results(rows, engine, top_k, batch_size)
     version = str(engine.model_version)
     fs, root = output_fs(output_dir, storage_options)
     errors = sum(1 for r in results if "error" in r)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ from jobatlas.batch.outputs import output_fs, read_marker
 from jobatlas.batch.partition import (
     Loader,
     PartitionResult,
+    expected_model_version,
     load_default_engine,
     process_partition,
 )
@@ -91,19 +93,40 @@ class BatchJob:
         }
 
 
+def is_batch_output(output: str | None, engine: str | None = None) -> bool:
+    """Return whether a ``classify`` output means batch mode: a folder, or an explicit engine.
+
+    A folder is an existing directory or a path or URL ending in ``/``; ``-`` (stdout) and
+    file names keep the JSON Lines mode.
+    """
+    if engine is not None:
+        return True
+    if not output or output == "-":
+        return False
+    return output.endswith("/") or os.path.isdir(output)
+
+
 def pending_partitions(
-    partitions: list[Partition], output_dir: str, storage_options: dict | None = None
+    partitions: list[Partition],
+    output_dir: str,
+    storage_options: dict | None = None,
+    model_version: str | None = None,
 ) -> tuple[list[Partition], list[str]]:
     """Split partitions into those still to do and the names of those already written.
 
-    A partition counts as written when its Parquet file and its marker exist and the marker
-    was made from the same input file (same fingerprint).
+    A partition counts as written when its Parquet file and its marker exist, the marker was
+    made from the same input file (same fingerprint) and, when ``model_version`` is given, by
+    that model version.
     """
     fs, root = output_fs(output_dir, storage_options)
     todo, done = [], []
     for partition in partitions:
         marker = read_marker(fs, root, partition.name)
-        if marker and (marker.input, marker.fingerprint) == (partition.url, partition.fingerprint):
+        if (
+            marker
+            and (marker.input, marker.fingerprint) == (partition.url, partition.fingerprint)
+            and model_version in (None, marker.model_version)
+        ):
             done.append(partition.name)
         else:
             todo.append(partition)
@@ -123,38 +146,35 @@ def run_batch(
     overwrite: bool = False,
     loader: Loader = load_default_engine,
     storage_options: dict | None = None,
-    batch_size: int = 1000,
+    batch_size: int = 512,
 ) -> BatchReport:
     """Classify every file ``input_glob`` matches into one Parquet file each under ``output_dir``.
 
     ``engine="local"`` runs the partitions one after another in this process; ``"dask"`` runs
     them on the cluster at ``scheduler``, or on a new local cluster of ``workers`` processes.
-    Partitions already written from the same input are skipped unless ``overwrite``. A
-    partition that raises is retried ``retries`` times, then reported in ``failed``.
+    Partitions already written from the same input (and, for the default engine, the same
+    model version) are skipped unless ``overwrite``. A partition that raises is retried
+    ``retries`` times, then reported in ``failed``; a Dask worker that dies is replaced and its
+    partition rescheduled (``distributed.scheduler.allowed-failures`` times).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown batch engine {engine!r}: use one of {', '.join(ENGINES)}")
     if scheduler and engine != "dask":
         raise ValueError("a scheduler address needs engine='dask'")
+    if retries < 0:
+        raise ValueError(f"retries must be 0 or more, got {retries}")
     started = time.perf_counter()
+    settings = settings or Settings.from_env()
     partitions = find_partitions(input_glob, storage_options)
-    todo, skipped = (
-        (partitions, [])
-        if overwrite
-        else pending_partitions(partitions, output_dir, storage_options)
-    )
+    if overwrite:
+        todo, skipped = partitions, []
+    else:
+        version = expected_model_version(loader, settings)
+        todo, skipped = pending_partitions(partitions, output_dir, storage_options, version)
     log.info(
         "%d partitions: %d to do, %d already written", len(partitions), len(todo), len(skipped)
     )
-    job = BatchJob(
-        output_dir,
-        settings or Settings.from_env(),
-        top_k,
-        loader,
-        storage_options,
-        batch_size,
-        retries,
-    )
+    job = BatchJob(output_dir, settings, top_k, loader, storage_options, batch_size, retries)
     report = BatchReport(skipped=skipped)
     if todo:
         if engine == "dask":

@@ -14,7 +14,7 @@ from jobatlas.data_update import (
     activate_release,
     installed_releases,
     parse_release,
-    rebuild_engine,
+    rebuild_dependents,
     update_onet,
 )
 from jobatlas.reference.files import SHIPPED_ONET_RELEASE, active_onet_release, resolve_onet_dir
@@ -47,7 +47,7 @@ def info() -> None:
 @click.option("--archive", type=click.Path(exists=True, dir_okay=False),
               help="Install a text-release zip already on disk instead of downloading.")
 @click.option("--rebuild/--no-rebuild", default=True, show_default=True,
-              help="Retrain the occupation engine for the new release.")
+              help="Cache the new reference tables and retrain the occupation engine.")
 def update(release: str, url: str | None, base_url: str | None, archive: str | None,
            rebuild: bool) -> None:
     """Download, validate and install an O*NET text release, then make it active."""
@@ -55,7 +55,7 @@ def update(release: str, url: str | None, base_url: str | None, archive: str | N
         result = update_onet(
             release, settings=Settings.from_env(), url=url, base_url=base_url,
             archive=Path(archive) if archive else None,
-            rebuild=rebuild_engine if rebuild else None,
+            rebuild=rebuild_dependents if rebuild else None,
         )
     except UpdateError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from urllib.parse import urlsplit
 
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
@@ -21,6 +22,37 @@ class HostBlocked(IgnoreRequest):
     def __init__(self, host: str):
         super().__init__(f"host {host} blocked this crawler (HTTP 403); no more requests to it")
         self.host = host
+
+
+def blocked_hosts(crawler) -> set[str]:
+    """Return the crawl's set of blocked hosts, shared by the middleware and the handler."""
+    return crawler.__dict__.setdefault("_jobatlas_blocked_hosts", set())
+
+
+class BlockAwareDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP handler, refusing to send anything more to a blocked host.
+
+    Requests wait in a per-host queue after the downloader middlewares have seen them; checking
+    here, at the moment of sending, stops the queued ones too.
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.blocked = blocked_hosts(crawler)
+
+    async def download_request(self, request: Request) -> Response:
+        """Download, unless the request's host has blocked us; note a 403 at once.
+
+        Marking the host here, before the next queued request is sent, is what keeps a burst of
+        already-queued requests from reaching a host that has just blocked us.
+        """
+        host = urlsplit(request.url).netloc
+        if host in self.blocked:
+            raise HostBlocked(host)
+        response = await super().download_request(request)
+        if response.status == BLOCKED_STATUS:
+            self.blocked.add(host)
+        return response
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -68,7 +100,8 @@ class BlockedHostMiddleware:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.blocked: set[str] = set()
+        self.blocked = blocked_hosts(crawler)
+        self.reported: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -86,8 +119,9 @@ class BlockedHostMiddleware:
         if response.status != BLOCKED_STATUS:
             return response
         host = urlsplit(request.url).netloc
-        if host not in self.blocked:
-            self.blocked.add(host)
+        self.blocked.add(host)
+        if host not in self.reported:
+            self.reported.add(host)
             logger.error("%s answered 403 (blocked): stopping all requests to it", host)
             self.crawler.stats.set_value(f"jobatlas/blocked/{host}", 1)
         raise HostBlocked(host)

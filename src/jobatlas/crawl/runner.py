@@ -254,7 +254,7 @@ def _crawl(spec: CrawlSpec, events) -> CrawlSummary:
     scrapy_settings = dict(spec.scrapy_settings)
     if spec.jobdir:
         scrapy_settings["JOBDIR"] = spec.jobdir
-    process = CrawlerProcess(scrapy_settings, install_root_handler=True)
+    process = CrawlerProcess(scrapy_settings)
     spider_class, kwargs = _spider(spec, repository)
     crawler = process.create_crawler(spider_class)
     reporter.attach(crawler, sink, signals)

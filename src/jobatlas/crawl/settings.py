@@ -28,7 +28,7 @@ def polite_settings(contact_url: str | None = None) -> dict:
         "CONCURRENT_REQUESTS": 8,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "DOWNLOAD_DELAY": 3.0,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,  # each delay varies by +-50%
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": 5.0,
         "AUTOTHROTTLE_MAX_DELAY": 120.0,
@@ -45,8 +45,13 @@ def polite_settings(contact_url: str | None = None) -> dict:
             "jobatlas.crawl.middlewares.BackoffRetryMiddleware": 550,
             "jobatlas.crawl.middlewares.BlockedHostMiddleware": 560,
         },
+        "DOWNLOAD_HANDLERS": {
+            "http": "jobatlas.crawl.middlewares.BlockAwareDownloadHandler",
+            "https": "jobatlas.crawl.middlewares.BlockAwareDownloadHandler",
+        },
         "ITEM_PIPELINES": {"jobatlas.crawl.pipelines.StorePostingsPipeline": 300},
         "LOG_LEVEL": "INFO",
+        "LOG_INSTALL_ROOT_HANDLER": True,
     }
 
 
@@ -54,7 +59,7 @@ def fast_settings() -> dict:
     """Return overrides that turn throttling off, for a local test site only."""
     return {
         "DOWNLOAD_DELAY": 0,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "DOWNLOAD_DELAY_JITTER": 0,
         "AUTOTHROTTLE_ENABLED": False,
         "CONCURRENT_REQUESTS": 32,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 16,

@@ -168,8 +168,10 @@ class CraigslistSpider(PolitePostingSpider):
         )
 
     def discovery_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
-        """Count the failure and fall back to the next discovery method."""
+        """Count the failure and fall back to the next discovery method (not when blocked)."""
         self.request_failed(failure)
+        if failure.check(HostBlocked):
+            return
         kwargs = failure.request.cb_kwargs
         yield from self.fallback(kwargs["host"], kwargs["categories"], kwargs["step"])
 

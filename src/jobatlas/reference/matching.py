@@ -34,7 +34,8 @@ class CodeResolver:
     def __init__(self, codes: Iterable[str], soc_detailed: Collection[str]):
         self.codes = frozenset(codes)
         self.aggregates: dict[str, list[str]] = defaultdict(list)
-        for code in sorted(self.codes):
+        # Without the SOC list no code can be told apart from a sibling occupation.
+        for code in sorted(self.codes) if soc_detailed else ():
             if code not in soc_detailed and _is_detailed_form(code):
                 self.aggregates[soc_levels(code)["broad"]].append(code)
 

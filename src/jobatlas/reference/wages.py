@@ -145,7 +145,8 @@ class _Rows:
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame.reset_index(drop=True)
-        keys = zip(self.frame["area"], self.frame["code"], strict=True)
+        # tolist(): iterating Arrow-backed string columns element by element is slow.
+        keys = zip(self.frame["area"].tolist(), self.frame["code"].tolist(), strict=True)
         self.positions = {key: i for i, key in enumerate(keys)}
         self.numbers = self.frame[list(NUMBER_FIELDS.values())].to_numpy(dtype=float)
 

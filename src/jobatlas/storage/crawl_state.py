@@ -11,11 +11,11 @@ from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jobatlas.storage.models import CrawlMarkRow, CrawlRunRow, CrawlStateRow
+from jobatlas.storage.sql import matching
 
 RUNS = CrawlRunRow.__table__
 MARKS = CrawlMarkRow.__table__
 STATE = CrawlStateRow.__table__
-_IN_CHUNK = 1000
 RUN_STATUSES = frozenset({"running", "finished", "failed"})
 
 
@@ -93,10 +93,8 @@ class CrawlStateRepository:
         wanted = sorted(set(keys))
         found: set[str] = set()
         with self.engine.connect() as connection:
-            for start in range(0, len(wanted), _IN_CHUNK):
-                query = select(MARKS.c.key).where(
-                    MARKS.c.source == source, MARKS.c.key.in_(wanted[start : start + _IN_CHUNK])
-                )
+            for condition in matching(connection, MARKS.c.key, wanted):
+                query = select(MARKS.c.key).where(MARKS.c.source == source, condition)
                 if run_id is not None:
                     query = query.where(MARKS.c.run_id == run_id)
                 found.update(connection.execute(query).scalars())

@@ -8,7 +8,7 @@ originals have band keys, so an ad reposted a hundred times still yields one can
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
@@ -16,10 +16,10 @@ from sqlalchemy import Connection, func, select
 from jobatlas.postings.clean.near_duplicates import best_match, posting_shingles
 from jobatlas.postings.records import Posting
 from jobatlas.storage.models import PostingBandRow, PostingRow
+from jobatlas.storage.sql import matching
 
 POSTINGS = PostingRow.__table__
 BANDS = PostingBandRow.__table__
-_IN_CHUNK = 1000  # bound parameters per IN list, far below every backend's limit
 
 
 @dataclass
@@ -53,11 +53,9 @@ def link_duplicates(connection: Connection, candidates: Sequence[Candidate]) -> 
 def _stored_originals_by_fingerprint(connection: Connection, fingerprints: set) -> dict[str, int]:
     root = func.min(func.coalesce(POSTINGS.c.duplicate_of, POSTINGS.c.id))
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(fingerprints)):
+    for condition in matching(connection, POSTINGS.c.fingerprint, sorted(fingerprints)):
         query = (
-            select(POSTINGS.c.fingerprint, root)
-            .where(POSTINGS.c.fingerprint.in_(chunk))
-            .group_by(POSTINGS.c.fingerprint)
+            select(POSTINGS.c.fingerprint, root).where(condition).group_by(POSTINGS.c.fingerprint)
         )
         found.update({fp: original for fp, original in connection.execute(query)})
     return found
@@ -78,8 +76,8 @@ def _link_near_duplicates(connection: Connection, candidates: list[Candidate]) -
 
 def _stored_ids_by_band_key(connection: Connection, keys: set[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = defaultdict(list)
-    for chunk in _chunks(sorted(keys)):
-        query = select(BANDS.c.key, BANDS.c.posting_id).where(BANDS.c.key.in_(chunk))
+    for condition in matching(connection, BANDS.c.key, sorted(keys)):
+        query = select(BANDS.c.key, BANDS.c.posting_id).where(condition)
         for key, posting_id in connection.execute(query):
             found[key].append(posting_id)
     return found
@@ -88,10 +86,8 @@ def _stored_ids_by_band_key(connection: Connection, keys: set[int]) -> dict[int,
 def _stored_shingles(connection: Connection, ids: set[int]) -> dict[int, tuple[int, set[bytes]]]:
     root = func.coalesce(POSTINGS.c.duplicate_of, POSTINGS.c.id)
     found = {}
-    for chunk in _chunks(sorted(ids)):
-        query = select(POSTINGS.c.id, root, POSTINGS.c.title, POSTINGS.c.body).where(
-            POSTINGS.c.id.in_(chunk)
-        )
+    for condition in matching(connection, POSTINGS.c.id, sorted(ids)):
+        query = select(POSTINGS.c.id, root, POSTINGS.c.title, POSTINGS.c.body).where(condition)
         for posting_id, original, title, body in connection.execute(query):
             found[posting_id] = (original, posting_shingles(title, body))
     return found
@@ -111,8 +107,3 @@ def _link_within_batch(candidates: list[Candidate]) -> None:
         first_by_fingerprint[candidate.posting.fingerprint] = candidate.index
         for key in candidate.band_keys:
             originals_by_key[key].append(candidate)
-
-
-def _chunks(values: list) -> Iterable[list]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]

@@ -11,15 +11,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, case, delete, func, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    case,
+    column,
+    delete,
+    func,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from jobatlas.postings.clean.near_duplicates import (
     band_keys,
-    has_enough_text,
+    comparable_shingles,
     minhash_signature,
-    posting_shingles,
 )
 from jobatlas.postings.clean.pipeline import clean_posting
 from jobatlas.postings.records import OccupationCode, Posting
@@ -35,17 +45,21 @@ from jobatlas.storage.rows import (
     posting_values,
     stored_posting,
 )
+from jobatlas.storage.sql import bulk_insert, copy_rows, matching
 from jobatlas.storage.validation import InvalidPosting, validate_posting
 
 logger = logging.getLogger(__name__)
 
 BANDS = PostingBandRow.__table__
+_STAGE = "posting_stage"
 DEFAULT_BATCH_SIZE = 500
-_IN_CHUNK = 1000
 _KM_PER_DEGREE = 111.045
 _EARTH_RADIUS_KM = 6371.0088
 # Columns an update may only fill in, never blank out: a listing page that lacks them says
 # nothing about the ad having lost them.
+_TEXT_FIELDS = ("source", "source_id", "url", "title", "body", "employer", "employment_type",
+                "area", "locality", "region", "postal_code", "category", "fingerprint",
+                "model_version")  # fmt: skip
 _KEEP_IF_MISSING = (
     "employer",
     "compensation_raw",
@@ -177,8 +191,8 @@ class PostingRepository:
             row["duplicate_of"] = item.candidate.original_id
             row["classified_at"] = seen_at if item.occupations else None
             rows.append(row)
-        ids = connection.execute(_upsert_statement(connection), rows).scalars().all()
-        id_by_index = {p.candidate.index: i for p, i in zip(prepared, ids, strict=True)}
+        id_by_key = _upsert_rows(connection, rows)
+        id_by_index = {p.candidate.index: id_by_key[p.candidate.key] for p in prepared}
         _link_batch_copies(connection, new, id_by_index)
         _store_bands(connection, prepared, existing, id_by_index)
         _store_occupations(connection, prepared, id_by_index)
@@ -199,10 +213,9 @@ class PostingRepository:
         ids = sorted(assignments)
         now = datetime.now(UTC)
         with self.engine.begin() as connection:
-            for chunk in _chunks(ids):
-                connection.execute(delete(OCCUPATIONS).where(OCCUPATIONS.c.posting_id.in_(chunk)))
-            if rows:
-                connection.execute(OCCUPATIONS.insert(), rows)
+            for condition in matching(connection, OCCUPATIONS.c.posting_id, ids):
+                connection.execute(delete(OCCUPATIONS).where(condition))
+            bulk_insert(connection, OCCUPATIONS, rows)
             statement = (
                 update(POSTINGS)
                 .where(POSTINGS.c.id == bindparam("pid"))
@@ -225,10 +238,8 @@ class PostingRepository:
         wanted = sorted(set(source_ids))
         found: set[str] = set()
         with self.engine.connect() as connection:
-            for chunk in _chunks(wanted):
-                query = select(POSTINGS.c.source_id).where(
-                    POSTINGS.c.source == source, POSTINGS.c.source_id.in_(chunk)
-                )
+            for condition in matching(connection, POSTINGS.c.source_id, wanted):
+                query = select(POSTINGS.c.source_id).where(POSTINGS.c.source == source, condition)
                 found.update(connection.execute(query).scalars())
         return found
 
@@ -346,11 +357,8 @@ def _prepare_batch(batch: list[tuple[int, Posting]], result: UpsertResult) -> li
 def _prepare(index: int, posting: Posting) -> _Prepared:
     validate_posting(posting)
     posting = clean_posting(_without_nul(posting))
-    shingle_set = None
-    keys: list[int] = []
-    if has_enough_text(posting.body):
-        shingle_set = posting_shingles(posting.title, posting.body)
-        keys = band_keys(minhash_signature(shingle_set))
+    shingle_set = comparable_shingles(posting.title, posting.body)
+    keys = [] if shingle_set is None else band_keys(minhash_signature(shingle_set))
     values = posting_values(posting)
     candidate = Candidate(index=index, posting=posting, shingles=shingle_set, band_keys=keys)
     return _Prepared(candidate, values, list(posting.occupations), [index])
@@ -359,11 +367,16 @@ def _prepare(index: int, posting: Posting) -> _Prepared:
 def _without_nul(posting: Posting) -> Posting:
     # PostgreSQL text cannot hold NUL; scraped pages sometimes contain it and it never means
     # anything.
-    changes = {
-        f.name: value.replace("\x00", "")
-        for f in dataclasses.fields(posting)
-        if isinstance(value := getattr(posting, f.name), str) and "\x00" in value
+    changes: dict[str, Any] = {
+        name: value.replace("\x00", "")
+        for name in _TEXT_FIELDS
+        if (value := getattr(posting, name)) is not None and "\x00" in value
     }
+    raw = posting.compensation.raw
+    if raw is not None and "\x00" in raw:
+        changes["compensation"] = dataclasses.replace(
+            posting.compensation, raw=raw.replace("\x00", "")
+        )
     return dataclasses.replace(posting, **changes) if changes else posting
 
 
@@ -389,23 +402,49 @@ def _existing(connection: Connection, keys: list[tuple[str, str]]) -> dict[tuple
     found = {}
     columns = (POSTINGS.c.id, POSTINGS.c.source_id, POSTINGS.c.fingerprint, POSTINGS.c.duplicate_of)
     for source, ids in by_source.items():
-        for chunk in _chunks(ids):
-            query = select(*columns).where(
-                POSTINGS.c.source == source, POSTINGS.c.source_id.in_(chunk)
-            )
+        for condition in matching(connection, POSTINGS.c.source_id, ids):
+            query = select(*columns).where(POSTINGS.c.source == source, condition)
             for row in connection.execute(query):
                 found[(source, row.source_id)] = row
     return found
 
 
-def _upsert_statement(connection: Connection):
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        insert = postgresql.insert(POSTINGS)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(POSTINGS)
-    else:
-        raise NotImplementedError(f"postings storage supports SQLite and PostgreSQL, not {dialect}")
+def _upsert_rows(connection: Connection, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Insert or update rows of ``postings``; return the id of each ``(source, source_id)``."""
+    if connection.dialect.name == "postgresql":
+        return _upsert_rows_postgresql(connection, rows)
+    if connection.dialect.name != "sqlite":
+        raise NotImplementedError(
+            f"postings storage supports SQLite and PostgreSQL, not {connection.dialect.name}"
+        )
+    statement = _on_conflict_update(sqlite.insert(POSTINGS)).returning(
+        POSTINGS.c.id, sort_by_parameter_order=True
+    )
+    ids = connection.execute(statement, rows).scalars().all()
+    return {(r["source"], r["source_id"]): i for r, i in zip(rows, ids, strict=True)}
+
+
+def _upsert_rows_postgresql(
+    connection: Connection, rows: list[dict[str, Any]]
+) -> dict[tuple[str, str], int]:
+    # COPY into a scratch table, then one INSERT ... SELECT ... ON CONFLICT: far cheaper than
+    # sending thousands of bound parameters.
+    columns = list(rows[0])
+    names = ", ".join(f'"{name}"' for name in columns)
+    connection.exec_driver_sql(
+        f"CREATE TEMP TABLE {_STAGE} ON COMMIT DROP AS SELECT {names} FROM postings WITH NO DATA"
+    )
+    copy_rows(connection, _STAGE, columns, rows)
+    stage = table(_STAGE, *[column(name) for name in columns])
+    insert = postgresql.insert(POSTINGS).from_select(columns, select(*stage.c))
+    statement = _on_conflict_update(insert).returning(
+        POSTINGS.c.id, POSTINGS.c.source, POSTINGS.c.source_id
+    )
+    return {(source, source_id): i for i, source, source_id in connection.execute(statement)}
+
+
+def _on_conflict_update(insert):
+    """Return ``insert`` made an upsert: a posting seen again refreshes its stored row."""
     new = insert.excluded
     has_body = new.body != ""
     changes = {
@@ -425,7 +464,7 @@ def _upsert_statement(connection: Connection):
     changes.update({name: func.coalesce(new[name], POSTINGS.c[name]) for name in _KEEP_IF_MISSING})
     return insert.on_conflict_do_update(
         index_elements=[POSTINGS.c.source, POSTINGS.c.source_id], set_=changes
-    ).returning(POSTINGS.c.id, sort_by_parameter_order=True)
+    )
 
 
 def _link_batch_copies(
@@ -455,23 +494,29 @@ def _store_bands(
     for item in prepared:
         candidate = item.candidate
         before = existing.get(candidate.key)
+        if not _needs_bands(candidate, before):
+            continue
         posting_id = id_by_index[candidate.index]
-        if before is None:
-            is_original = candidate.original_id is None and candidate.batch_parent is None
-        else:
-            # A stored posting whose text changed gets new band keys (if it is an original).
-            is_original = before.duplicate_of is None and candidate.shingles is not None
-            if not is_original or before.fingerprint == candidate.posting.fingerprint:
-                continue
+        if before is not None:
             replaced.append(posting_id)
         rows.extend(
             {"posting_id": posting_id, "band": band, "key": key}
             for band, key in enumerate(candidate.band_keys)
         )
-    for chunk in _chunks(replaced):
-        connection.execute(delete(BANDS).where(BANDS.c.posting_id.in_(chunk)))
-    if rows:
-        connection.execute(BANDS.insert(), rows)
+    for condition in matching(connection, BANDS.c.posting_id, replaced):
+        connection.execute(delete(BANDS).where(condition))
+    bulk_insert(connection, BANDS, rows)
+
+
+def _needs_bands(candidate: Candidate, before: Any) -> bool:
+    if before is None:
+        return candidate.original_id is None and candidate.batch_parent is None
+    # A stored original whose text changed gets new keys; an empty body keeps the stored text.
+    return (
+        before.duplicate_of is None
+        and candidate.posting.body != ""
+        and before.fingerprint != candidate.posting.fingerprint
+    )
 
 
 def _store_occupations(
@@ -480,10 +525,10 @@ def _store_occupations(
     classified = {id_by_index[p.candidate.index]: p.occupations for p in prepared if p.occupations}
     if not classified:
         return
-    for chunk in _chunks(sorted(classified)):
-        connection.execute(delete(OCCUPATIONS).where(OCCUPATIONS.c.posting_id.in_(chunk)))
+    for condition in matching(connection, OCCUPATIONS.c.posting_id, sorted(classified)):
+        connection.execute(delete(OCCUPATIONS).where(condition))
     rows = [row for pid, codes in classified.items() for row in occupation_values(pid, codes)]
-    connection.execute(OCCUPATIONS.insert(), rows)
+    bulk_insert(connection, OCCUPATIONS, rows)
 
 
 def _count(prepared: list[_Prepared], existing: dict) -> dict[str, int]:
@@ -505,13 +550,15 @@ def _count(prepared: list[_Prepared], existing: dict) -> dict[str, int]:
 
 def _load(connection: Connection, ids: list[int]) -> dict[int, StoredPosting]:
     rows, codes = {}, {}
-    for chunk in _chunks(sorted(set(ids))):
-        for row in connection.execute(select(*READ_COLUMNS).where(POSTINGS.c.id.in_(chunk))):
+    wanted = sorted(set(ids))
+    for condition in matching(connection, POSTINGS.c.id, wanted):
+        for row in connection.execute(select(*READ_COLUMNS).where(condition)):
             rows[row.id] = row
             codes[row.id] = []
+    for condition in matching(connection, OCCUPATIONS.c.posting_id, wanted):
         query = (
             select(OCCUPATIONS)
-            .where(OCCUPATIONS.c.posting_id.in_(chunk))
+            .where(condition)
             .order_by(OCCUPATIONS.c.posting_id, OCCUPATIONS.c.rank)
         )
         for row in connection.execute(query):
@@ -641,8 +688,3 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
             batch = []
     if batch:
         yield batch
-
-
-def _chunks(values: list) -> Iterator[list]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from jobatlas.postings.records import Compensation, OccupationCode, Posting
@@ -49,8 +49,8 @@ def posting_values(posting: Posting) -> dict[str, Any]:
         "compensation_unit": pay.unit,
         "compensation_currency": pay.currency,
         "employment_type": posting.employment_type,
-        "posted_at": posting.posted_at,
-        "valid_through": posting.valid_through,
+        "posted_at": as_utc(posting.posted_at),
+        "valid_through": as_utc(posting.valid_through),
         "area": posting.area,
         "locality": posting.locality,
         "region": posting.region,
@@ -61,6 +61,13 @@ def posting_values(posting: Posting) -> dict[str, Any]:
         "fingerprint": posting.fingerprint,
         "model_version": posting.model_version if posting.occupations else None,
     }
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Return ``value`` as an aware UTC datetime; naive times from parsers are taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def occupation_values(posting_id: int, codes: list[OccupationCode]) -> list[dict[str, Any]]:

@@ -60,6 +60,22 @@ DUTIES = {
     "csr": "answer customer calls and emails, resolve problems and record orders",
 }
 STREETS = ["Main St", "Industrial Loop", "Harbor Rd", "Oak Ave", "Market St", "Depot Way"]
+EXTRAS = [
+    "Weekly pay by direct deposit.",
+    "No experience needed, we train on the job.",
+    "Must pass a background check and drug screen.",
+    "Bilingual English and Spanish is a plus.",
+    "Paid time off after ninety days.",
+    "Uniform and safety boots provided.",
+    "Health and dental insurance for full-time staff.",
+    "Reliable transportation required.",
+    "Overtime available most weeks.",
+    "Family owned business, friendly crew.",
+    "Start this week if you qualify.",
+    "Able to stand for long periods and lift fifty pounds.",
+    "Valid driver license preferred.",
+    "Day and night shifts open.",
+]
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,8 @@ class LocalCraigslist:
         self.block_after = block_after
         self.timeout_seconds = timeout_seconds
         self.requests: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests served at the same moment (politeness check)
         self._lock = threading.Lock()
         self._template = resources.files("jobatlas.testing").joinpath(
             "pages/posting_2026.html"
@@ -188,9 +206,10 @@ class LocalCraigslist:
         titles = TITLES.get(category, ["General Helper", "Assistant", "Technician"])
         title = f"{titles[i % len(titles)]} needed - {rnd.choice(STREETS).split()[0]} #{number}"
         duty = DUTIES.get(category, DUTIES["lab"]).format(t=titles[i % len(titles)].lower())
+        extras = " ".join(rnd.sample(EXTRAS, 4))
         body = (
             f"We are hiring a {titles[i % len(titles)].lower()} (job {number}). You will {duty}. "
-            f"Shift starts at {6 + number % 10}am, {20 + number % 25} hours a week. "
+            f"{extras} Shift starts at {6 + number % 10}am, {20 + number % 25} hours a week. "
             f"Reference code {rnd.getrandbits(40):x}. Apply in person or reply with experience."
         )
         subareas = [s for s in area.subareas if s != DISALLOWED_SUBAREA] or [None]
@@ -408,6 +427,17 @@ class LocalCraigslist:
             return 200, "text/html", self._garbage, {}
         return 200, "text/html; charset=utf-8", self.posting_page(p), {}
 
+    def enter(self) -> None:
+        """Count a request as being served."""
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        """Count a request as answered."""
+        with self._lock:
+            self.in_flight -= 1
+
     def _first(self, key: str) -> bool:
         with self._lock:
             self._attempts[key] += 1
@@ -418,6 +448,13 @@ class _Handler(BaseHTTPRequestHandler):
     site: LocalCraigslist
 
     def do_GET(self):  # noqa: N802 - http.server's naming
+        self.site.enter()
+        try:
+            self._answer()
+        finally:
+            self.site.leave()
+
+    def _answer(self) -> None:
         parts = urlsplit(self.path)
         status, content_type, body, headers = self.site.respond(parts.path, parse_qs(parts.query))
         try:

@@ -116,10 +116,10 @@ def validate_series(frame: pd.DataFrame, name: str = "series") -> pd.DataFrame:
 def to_weekly(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Return one weekly series (index: ISO week Mondays) per series id."""
     result = {}
-    for sid, rows in frame.groupby("series_id", sort=True):
+    for sid, rows in validate_series(frame).groupby("series_id", sort=True):
         rows = rows.sort_values("date")
         spacing = rows["date"].diff().dt.days.median() if len(rows) > 1 else 7
-        week = rows["date"] - pd.to_timedelta(rows["date"].dt.weekday, unit="D")
+        week = rows["date"] - pd.to_timedelta(rows["date"].dt.day_of_week, unit="D")
         grouped = rows.groupby(week)["value"]
         if spacing < 7:
             stats = grouped.agg(["mean", "size"])
@@ -159,7 +159,7 @@ def backtest(
         raise ValueError("step must be at least 1")
     start_ts = pd.Timestamp(start) if start is not None else None
     scores = {h: HorizonScore() for h in horizons}
-    for sid, series in to_weekly(validate_series(frame)).items():
+    for sid, series in to_weekly(frame).items():
         _backtest_one(sid, series, horizons, start_ts, step, forecaster, min_train, scores)
     return {"horizons": {str(h): scores[h].summary() for h in horizons}}
 

@@ -10,9 +10,10 @@ Model choice, by what the series can support:
 * otherwise exponential smoothing (statsmodels Holt-Winters) on ``log1p`` with a damped additive
   trend, fitted on the last ``window`` weeks (older weeks describe a different market); with a
   52-week season when ``seasonal=True`` and at least two years are available
-  (``"ets-damped-seasonal"``), else without (``"ets-damped"``). Its intervals are the empirical
-  quantiles of the model's own in-sample h-step-ahead errors, which track the real error spread
-  of smooth, autocorrelated postings series better than the analytic ETS variance;
+  (``"ets-damped-seasonal"``), else without (``"ets-damped"``). Its intervals come from the
+  spread of the model's own in-sample h-step-ahead errors (t quantiles, see ``_half_width``),
+  which tracks the real error of smooth, autocorrelated postings series better than the
+  analytic ETS variance;
 * if the smoothing fit fails: the last value (``"naive"``) with intervals from the quantiles of
   past h-week changes.
 """
@@ -151,11 +152,9 @@ def _ets_forecast(values: np.ndarray, weeks: list, *, seasonal: bool, window: in
     mean = np.expm1(path).clip(min=0)
     lower, upper = {}, {}
     for level in LEVELS:
-        tail = (1 - level / 100) / 2
-        lo = np.array([np.quantile(e, tail) for e in errors])
-        hi = np.array([np.quantile(e, 1 - tail) for e in errors])
-        lower[level] = np.expm1(path + lo).clip(min=0)
-        upper[level] = np.expm1(path + hi).clip(min=0)
+        half = np.array([_half_width(e, h, level) for h, e in enumerate(errors, start=1)])
+        lower[level] = np.expm1(path - half).clip(min=0)
+        upper[level] = np.expm1(path + half).clip(min=0)
     method = "ets-damped-seasonal" if use_season else "ets-damped"
     season = "with a 52-week season" if use_season else "no season"
     reason = (
@@ -189,6 +188,18 @@ def _insample_errors(fit, y: np.ndarray, horizon: int, use_season: bool) -> list
             err = one * np.sqrt(h)
         errors.append(err)
     return errors
+
+
+def _half_width(errors: np.ndarray, h: int, level: int) -> float:
+    """Return the half-width of a t interval from the root-mean-square h-step error.
+
+    Errors of overlapping h-step forecasts are strongly correlated, so the degrees of freedom are
+    the number of non-overlapping forecasts, ``n / h``; the t quantile then widens the interval
+    where the error spread is poorly known (long horizons, short series).
+    """
+    rms = float(np.sqrt(np.mean(np.square(errors))))
+    dof = max(len(errors) / h, 2.0)
+    return rms * float(stats.t.ppf(0.5 + level / 200, dof))
 
 
 def _naive_forecast(values: np.ndarray, weeks: list, reason: str) -> Forecast:

@@ -6,6 +6,7 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 csrf = CSRFProtect()
 
@@ -43,6 +44,7 @@ def is_api_request() -> bool:
 
 def init_app(app: Flask) -> None:
     """Attach CSRF protection, the API rate limiter and the security headers."""
+    app.before_request(refuse_oversized_body)
     # The API takes JSON from scripts, not forms from a browser session: no CSRF there.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
@@ -57,6 +59,13 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["jobatlas_limiter"] = limiter
     app.after_request(add_security_headers)
+
+
+def refuse_oversized_body() -> None:
+    """Answer 413 from the declared length, before any of the body is read or spooled."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
 
 
 def protect_forms() -> None:

@@ -65,11 +65,13 @@ def normalize_location(posting: Posting) -> Posting:
             postal_code = postal_code or match["zip"]
             locality = locality[: match.start()].strip(" ,") or None
     latitude, longitude = normalize_coordinates(posting.latitude, posting.longitude)
-    return dataclasses.replace(
-        posting,
-        locality=locality,
-        region=region,
-        postal_code=postal_code,
-        latitude=latitude,
-        longitude=longitude,
-    )
+    values = {
+        "locality": locality,
+        "region": region,
+        "postal_code": postal_code,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+    if all(getattr(posting, name) == value for name, value in values.items()):
+        return posting
+    return dataclasses.replace(posting, **values)

@@ -1,0 +1,257 @@
+"""The occupation engine: load (or train) the classifier once and code any job text.
+
+Texts longer than ``MAX_CHARS`` (100,000 characters) are truncated to their first
+``MAX_CHARS`` characters before classification; the rest is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from jobatlas.artifacts import artifact_path, load_artifact, model_version, save_artifact
+from jobatlas.classifier.estimator import OccupationClassifier
+from jobatlas.classifier.text import clean_markup, segment
+from jobatlas.classifier.training import build_training_set, load_reference_texts, soc_of
+from jobatlas.config import Settings
+from jobatlas.reference.files import resolve_onet_dir
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 100_000
+# A line this short on a resume or posting is likely a job title worth classifying alone.
+TITLE_LINE_WORDS = 10
+MAX_TITLE_LINES = 24
+_CHUNK = 2048
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+class InputError(ValueError):
+    """A text that cannot be classified (empty, not text)."""
+
+
+@dataclass(frozen=True)
+class OccupationMatch:
+    """One occupation suggested for a text, with its calibrated score and supporting words."""
+
+    code: str
+    soc: str
+    title: str
+    score: float
+    evidence: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the JSON form used by the CLI and the API."""
+        return {"code": self.code, "soc": self.soc, "title": self.title,
+                "score": round(self.score, 4), "evidence": list(self.evidence)}
+
+
+def check_text(text: object) -> str:
+    """Return ``text`` ready to classify (truncated to ``MAX_CHARS``) or raise ``InputError``."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError("text is binary data, not UTF-8 text") from exc
+    if not isinstance(text, str):
+        raise InputError(f"text must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise InputError("text is empty")
+    text = text[:MAX_CHARS]
+    if "\x00" in text or _control_share(text) > 0.1:
+        raise InputError("text looks like binary data, not language")
+    if not _WORD.search(clean_markup(text)):
+        raise InputError("text has no words to classify")
+    return text
+
+
+def _control_share(text: str) -> float:
+    sample = text[:2000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t") or ch == "\ufffd")
+    return bad / len(sample)
+
+
+def classification_units(text: str) -> list[str]:
+    """Return the whole text plus its title-like lines (each past job on a resume)."""
+    lines = segment(text)
+    if len(lines) <= 1 and len(text.split()) <= 3 * TITLE_LINE_WORDS:
+        return [text]
+    short = [line for line in lines if len(line.split()) <= TITLE_LINE_WORDS]
+    return [text, *dict.fromkeys(short[:MAX_TITLE_LINES])]
+
+
+class OccupationEngine:
+    """A trained classifier plus the occupation titles and SOC codes it reports."""
+
+    def __init__(self, classifier: OccupationClassifier, titles: dict[str, str],
+                 socs: dict[str, str], model_version: str):
+        self.classifier = classifier
+        self.titles = titles
+        self.socs = socs
+        self.model_version = model_version
+        self._codes = np.asarray(classifier.classes_)
+
+    def classify(self, text: str, top_k: int = 10) -> list[OccupationMatch]:
+        """Return the ``top_k`` most likely occupations of one text, best first."""
+        return self.classify_many([text], top_k=top_k)[0]
+
+    def classify_many(self, texts: Sequence[str], top_k: int = 10) -> list[list[OccupationMatch]]:
+        """Return the ``top_k`` occupations of each text; any bad text raises ``InputError``."""
+        if top_k < 1:
+            raise InputError(f"top_k must be at least 1, got {top_k}")
+        checked = [check_text(text) for text in texts]
+        results: list[list[OccupationMatch]] = []
+        for start in range(0, len(checked), _CHUNK):
+            results.extend(self._classify_chunk(checked[start : start + _CHUNK], top_k))
+        return results
+
+    def _classify_chunk(self, texts: list[str], top_k: int) -> list[list[OccupationMatch]]:
+        units, owner = [], []
+        for i, text in enumerate(texts):
+            for unit in classification_units(text):
+                units.append(unit)
+                owner.append(i)
+        features = self.classifier.featurize(units)
+        proba = self.classifier.proba_from_features(features)
+        owner = np.asarray(owner)
+        return [
+            self._matches(units, features, proba, np.flatnonzero(owner == i), top_k)
+            for i in range(len(texts))
+        ]
+
+    def _matches(self, units, features, proba, rows, top_k) -> list[OccupationMatch]:
+        block = proba[rows]
+        best_unit = block.argmax(axis=0)
+        scores = block.max(axis=0)
+        k = min(top_k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        evidence: dict[int, list[str]] = {}
+        for unit in np.unique(best_unit[top]):
+            classes = top[best_unit[top] == unit]
+            row = rows[unit]
+            found = self.classifier.evidence(features[row], units[row], classes)
+            evidence.update(zip(classes.tolist(), found, strict=True))
+        return [self._match(int(c), float(scores[c]), evidence[int(c)]) for c in top]
+
+    def _match(self, index: int, score: float, evidence: list[str]) -> OccupationMatch:
+        code = str(self._codes[index])
+        return OccupationMatch(code=code, soc=self.socs.get(code, code[:7]),
+                               title=self.titles.get(code, ""), score=score, evidence=evidence)
+
+
+def engine_version(settings: Settings) -> tuple[Path, str]:
+    """Return the O*NET folder the engine learns from and the model version for it."""
+    folder = resolve_onet_dir(settings.data_dir, cache_dir=settings.cache_dir)
+    return folder, model_version(folder.name)
+
+
+def train_engine(settings: Settings, progress: bool = False) -> Path:
+    """Train the classifier on the active O*NET release and save it into the model cache."""
+    folder, version = engine_version(settings)
+    with _progress(progress) as bar:
+        task = bar.add_task(f"Training occupation model {version}", total=3)
+        ref = load_reference_texts(folder=folder, data_dir=settings.data_dir)
+        data = build_training_set(ref)
+        bar.advance(task)
+        classifier = OccupationClassifier().fit(data.texts, data.labels, data.weights)
+        bar.advance(task)
+        bundle = {
+            "classifier": classifier,
+            "titles": dict(zip(ref.occupations["O*NET-SOC Code"], ref.occupations["Title"],
+                               strict=True)),
+            "socs": soc_of(ref),
+            "model_version": version,
+        }
+        path = save_artifact(bundle, artifact_path(settings.cache_dir, version))
+        bar.advance(task)
+    log.info("saved occupation model %s to %s", version, path)
+    return path
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    disable=not enabled, transient=False)
+
+
+_lock = threading.Lock()
+_loaded: dict[tuple[str, str], OccupationEngine] = {}
+
+
+def load_engine(settings: Settings | None = None, progress: bool = False) -> OccupationEngine:
+    """Return the process-wide engine for these settings, training it on first use.
+
+    Engines are cached per process by model cache folder and model version, so a server
+    loads the model once, never per request.
+    """
+    settings = settings or Settings.from_env()
+    _, version = engine_version(settings)
+    key = (str(Path(settings.cache_dir).resolve()), version)
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = _read_engine(settings, version, progress)
+        return _loaded[key]
+
+
+def _read_engine(settings: Settings, version: str, progress: bool) -> OccupationEngine:
+    path = artifact_path(settings.cache_dir, version)
+    if not path.exists():
+        log.info("no occupation model %s in %s; training it now", version, path.parent)
+        train_engine(settings, progress=progress)
+    bundle = load_artifact(path)
+    return OccupationEngine(bundle["classifier"], bundle["titles"], bundle["socs"],
+                            bundle["model_version"])
+
+
+def classify_records(records: Iterable[object], engine: OccupationEngine, top_k: int = 10,
+                     chunk_size: int = 512):
+    """Yield one output object per input record, in order, classifying in batches.
+
+    A record is a dict with ``id`` and ``title`` and/or ``text``; a record that is not one,
+    or whose text cannot be classified, yields ``{"id": ..., "error": ...}`` (``{"line": n,
+    "error": ...}`` without an id; ``n`` counts records from 1). Anything else yields
+    ``{"id": ..., "occupations": [...]}``.
+    """
+    batch: list[tuple[int, object, str | None, str | dict]] = []
+    for number, record in enumerate(records, start=1):
+        batch.append(_prepare_record(number, record))
+        if len(batch) >= chunk_size:
+            yield from _classify_batch(batch, engine, top_k)
+            batch = []
+    yield from _classify_batch(batch, engine, top_k)
+
+
+def _prepare_record(number: int, record: object):
+    if isinstance(record, Exception):
+        return number, None, None, str(record)
+    if not isinstance(record, dict):
+        return number, None, None, "record is not a JSON object"
+    if record.get("id") is None:
+        return number, None, None, "record has no id"
+    parts = [record.get(key) for key in ("title", "text")]
+    if any(p is not None and not isinstance(p, str) for p in parts):
+        return number, record["id"], None, "title and text must be strings"
+    text = "\n".join(p for p in parts if p and p.strip())
+    try:
+        return number, record["id"], check_text(text), None
+    except InputError as exc:
+        return number, record["id"], None, f"no classifiable title or text: {exc}"
+
+
+def _classify_batch(batch, engine: OccupationEngine, top_k: int):
+    good = [item for item in batch if item[3] is None]
+    results = iter(engine.classify_many([item[2] for item in good], top_k=top_k) if good else [])
+    for number, record_id, _text, error in batch:
+        if error is not None:
+            yield {"line": number, "error": error} if record_id is None else {
+                "id": record_id, "error": error}
+        else:
+            yield {"id": record_id, "occupations": [m.to_dict() for m in next(results)]}

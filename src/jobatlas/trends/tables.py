@@ -1,0 +1,52 @@
+"""Tables of the trends feature: weekly series, posting skills and the refresh watermark.
+
+They live on the storage ``Base.metadata`` so the schema drift check covers them; migration
+``0002_trend_series`` creates them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Index, Integer, String, Table
+
+from jobatlas.storage.models import BigId, Base, UTCDateTime
+
+metadata = Base.metadata
+
+# One weekly count. ``dimension`` is "occupation" or "skill"; ``level`` is the SOC level
+# ("all", "major", "minor", "broad", "detailed") or the skill kind; ``key`` the SOC code or
+# skill id; ``geo_level`` one of "area", "cbsa", "state", "nation"; ``metric`` "new" or "active".
+trend_series = Table(
+    "trend_series",
+    metadata,
+    Column("dimension", String(12), primary_key=True),
+    Column("level", String(12), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("geo_level", String(8), primary_key=True),
+    Column("geo", String(40), primary_key=True),
+    Column("week", Date, primary_key=True),
+    Column("new", Integer, nullable=False),
+    Column("active", Integer, nullable=False),
+    Index("ix_trend_series_geo_level_geo_week", "geo_level", "geo", "week"),
+    Index("ix_trend_series_week", "week"),
+)
+
+# Skills, tools and credentials found in a posting's text (filled by the trends refresh).
+trend_posting_skills = Table(
+    "trend_posting_skills",
+    metadata,
+    Column("posting_id", BigId, primary_key=True),
+    Column("skill_id", String(200), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(300), nullable=False),
+)
+
+# When the series were last refreshed, and which weeks that refresh recomputed.
+trend_refreshes = Table(
+    "trend_refreshes",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("watermark", UTCDateTime, nullable=False),
+    Column("from_week", Date, nullable=True),
+    Column("rows", Integer, nullable=False),
+)

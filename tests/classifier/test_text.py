@@ -1,0 +1,60 @@
+"""Normalization of messy job text."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobatlas.classifier.text import normalize_text, segment, singular, title_head
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("WAREHOUSE WORKER", "warehouse worker"),
+        ("Cook &amp; Dishwasher", "cook dishwasher"),
+        ("<b>Truck</b>&nbsp;Driver", "truck driver"),
+        ("Landscape/Irrigation Laborer", "landscape irrigation laborer"),
+        ("Registered Nurses", "registered nurse"),
+        ("CNA", "certified nursing assistant"),
+        ("Class A CDL OTR Driver", "class a commercial driver license over the road truck driver"),
+        ("HVAC Tech", "heating ventilation air conditioning technician"),
+        ("LPN / RN", "licensed practical nurse registered nurse"),
+        ("PCA, HHA", "personal care aide home health aide"),
+        ("EMT-Basic", "emergency medical technician basic"),
+        ("CNAs needed", "certified nursing assistant needed"),
+    ],
+)
+def test_normalize_text(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+def test_capitals_only_abbreviation_needs_capitals():
+    assert normalize_text("IT Support") == "information technology support"
+    assert normalize_text("fix it fast") == "fix it fast"
+
+
+def test_all_caps_text_does_not_expand_english_words():
+    assert normalize_text("DRIVER OR LOADER") == "driver or loader"
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("cashiers", "cashier"), ("nannies", "nanny"), ("boxes", "box"), ("glass", "glass"),
+     ("status", "status"), ("bus", "bus")],
+)
+def test_singular(word, expected):
+    assert singular(word) == expected
+
+
+def test_title_head_drops_qualifiers():
+    assert title_head("CAD Drafter (Computer Aided Design Drafter)") == "CAD Drafter"
+    assert title_head("Cook - Night Shift") == "Cook"
+    assert title_head("Cashier") == "Cashier"
+
+
+def test_segment_keeps_job_lines_and_splits_long_lines():
+    text = "Forklift Operator, ABC Co, 2019-2021\n\n• Loaded trucks\n" + "Did work. " * 30
+    pieces = segment(text)
+    assert pieces[0] == "Forklift Operator, ABC Co, 2019-2021"
+    assert pieces[1] == "Loaded trucks"
+    assert len(pieces) > 3

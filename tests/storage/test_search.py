@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from jobatlas.postings.records import OccupationCode
+
+DAY = timedelta(days=1)
+START = datetime(2026, 11, 1, tzinfo=UTC)
+# (name, latitude, longitude): distances from downtown Oakland.
+PLACES = {
+    "oakland": (37.8044, -122.2712),  # 0 km
+    "berkeley": (37.8716, -122.2727),  # ~7.5 km
+    "san_francisco": (37.7749, -122.4194),  # ~13.4 km
+    "san_jose": (37.3382, -121.8863),  # ~62 km
+    "sacramento": (38.5816, -121.4944),  # ~110 km
+}
+OAKLAND = PLACES["oakland"]
+
+
+@pytest.fixture
+def stored(repository, make_posting):
+    """Store one ad per place (different kinds of job), posted one day apart."""
+    postings = []
+    for number, (name, (lat, lon)) in enumerate(PLACES.items()):
+        kind = number
+        code = ["53-7062.00", "35-2014.00", "31-1121.00", "47-2111.00", "37-2011.00"][kind]
+        postings.append(
+            make_posting(
+                number, kind=kind, city=name, area=name, latitude=lat, longitude=lon,
+                region="CA", posted_at=START + number * DAY,
+                occupations=[OccupationCode(code, 0.8, 1), OccupationCode("53-7065.00", 0.1, 2)],
+                model_version="clf-1",
+            )
+        )  # fmt: skip
+    ids = repository.upsert(postings, seen_at=START + 10 * DAY).ids
+    return dict(zip(PLACES, ids, strict=True))
+
+
+def test_newest_first_without_near(repository, stored):
+    found = repository.search()
+    assert [p.id for p in found] == list(reversed(stored.values()))
+    assert all(p.distance_km is None for p in found)
+
+
+def test_near_orders_by_distance_within_radius(repository, stored):
+    found = repository.search(near=(*OAKLAND, 20))
+    assert [p.id for p in found] == [stored[n] for n in ("oakland", "berkeley", "san_francisco")]
+    distances = [p.distance_km for p in found]
+    assert distances[0] == pytest.approx(0, abs=0.01)
+    assert distances[1] == pytest.approx(7.45, abs=0.3)
+    assert distances[2] == pytest.approx(13.4, abs=0.3)
+    far = repository.search(near=(*OAKLAND, 150))
+    assert [p.id for p in far][-2:] == [stored["san_jose"], stored["sacramento"]]
+
+
+def test_near_breaks_distance_ties_by_newest(repository, make_posting):
+    older = make_posting(1, kind=0, posted_at=START)
+    newer = make_posting(2, kind=1, posted_at=START + DAY)
+    ids = repository.upsert([older, newer]).ids
+    assert [p.id for p in repository.search(near=(*OAKLAND, 5))] == [ids[1], ids[0]]
+
+
+def test_near_pages_with_limit_and_offset(repository, stored):
+    page = repository.search(near=(*OAKLAND, 150), limit=2, offset=1)
+    assert [p.id for p in page] == [stored["berkeley"], stored["san_francisco"]]
+
+
+def test_postings_without_coordinates_are_not_near_anything(repository, make_posting):
+    repository.upsert([make_posting(1, latitude=None, longitude=None)])
+    assert repository.search(near=(*OAKLAND, 50)) == []
+    assert len(repository.search()) == 1
+
+
+def test_filter_by_occupation_code_and_soc(repository, stored):
+    assert [p.id for p in repository.search(codes=["35-2014.00"])] == [stored["berkeley"]]
+    assert [p.id for p in repository.search(socs=["35-2014"])] == [stored["berkeley"]]
+    assert repository.search(codes=["53-7065.00"]) == []  # only ranked second
+    assert len(repository.search(codes=["53-7065.00"], max_rank=2)) == 5
+    both = repository.search(codes=["53-7062.00"], near=(*OAKLAND, 20))
+    assert [p.id for p in both] == [stored["oakland"]]
+
+
+def test_filter_by_area_region_and_dates(repository, stored):
+    assert [p.id for p in repository.search(area="san_jose")] == [stored["san_jose"]]
+    assert len(repository.search(region="ca")) == 5
+    assert repository.search(region="NV") == []
+    window = repository.search(since=START + DAY, until=START + 3 * DAY)
+    assert [p.id for p in window] == [stored["san_francisco"], stored["berkeley"]]
+
+
+def test_pages_newest_first(repository, stored):
+    first, second = repository.search(limit=2), repository.search(limit=2, offset=2)
+    assert [p.id for p in first + second] == list(reversed(stored.values()))[:4]
+
+
+def test_count_by_occupation(repository, stored):
+    assert repository.count_by_occupation() == {
+        "53-7062": 1, "35-2014": 1, "31-1121": 1, "47-2111": 1, "37-2011": 1,
+    }  # fmt: skip
+    assert repository.count_by_occupation(level="code", max_rank=2)["53-7065.00"] == 5
+    assert repository.count_by_occupation(area="oakland") == {"53-7062": 1}
+    assert repository.count_by_occupation(since=START + 3 * DAY) == {"47-2111": 1, "37-2011": 1}
+
+
+def test_duplicates_are_not_counted(repository, stored, make_posting):
+    repost = make_posting(99, kind=0, city="oakland", area="oakland",
+                          occupations=[OccupationCode("53-7062.00", 0.8, 1)])  # fmt: skip
+    assert repository.upsert([repost]).duplicate == 1
+    assert repository.count_by_occupation()["53-7062"] == 1
+    assert repository.count_by_occupation(include_duplicates=True)["53-7062"] == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"near": (95, 0, 10)},
+        {"near": (37, -122, 0)},
+        {"near": (37, -122)},
+        {"near": ("north", -122, 5)},
+        {"limit": 0},
+        {"offset": -1},
+        {"codes": ["cook"]},
+    ],
+)
+def test_bad_search_arguments_raise_value_error(repository, kwargs):
+    with pytest.raises(ValueError):
+        repository.search(**kwargs)
+
+
+def test_count_by_occupation_rejects_unknown_level(repository):
+    with pytest.raises(ValueError, match="level"):
+        repository.count_by_occupation(level="major")
