@@ -10,7 +10,7 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 preload_app = True
 os.environ.setdefault("JOBATLAS_EAGER_LOAD", "1")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-# Heroku's router terminates TLS and sets X-Forwarded-*; trust it (and only a local proxy otherwise).
+# Heroku's router terminates TLS and sets X-Forwarded-*: trust it (else only a local proxy).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 # Request lines only; never bodies (resumes are personal data).

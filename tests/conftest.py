@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,17 @@ def model_cache_dir(tmp_path_factory):
 @pytest.fixture
 def settings(tmp_path, model_cache_dir) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path / 'app.sqlite3'}", cache_dir=model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def occupation_settings(model_cache_dir) -> Settings:
+    """Settings whose model cache is shared by every test of the session."""
+    return Settings(cache_dir=Path(model_cache_dir))
+
+
+@pytest.fixture(scope="session")
+def occupation_engine(occupation_settings):
+    """The occupation engine, trained at most once per test session."""
+    from jobatlas.engine import load_engine
+
+    return load_engine(occupation_settings)

@@ -153,7 +153,7 @@ def test_bad_archives_leave_the_installed_release_untouched(installed, server, r
 
 def test_unreachable_server(installed):
     settings, _, _ = installed
-    with pytest.raises(UpdateError, match="download of http://127.0.0.1:9/db_30_1_text.zip failed"):
+    with pytest.raises(UpdateError, match="db_30_1_text.zip failed: cannot connect to the server"):
         update_onet("30.1", settings=settings, base_url="http://127.0.0.1:9", rebuild=None)
 
 
@@ -177,7 +177,35 @@ def test_install_from_a_local_archive(server, tmp_path):
     assert result.source == str(archive)
     record = json.loads((tmp_path / "cache" / "onet" / "active.json").read_text())
     assert record["release"] == "30.1" and record["source"] == str(archive)
+    (result.folder / "stale marker.txt").write_text("from the first install")
+    again = update_onet("30.1", settings=settings, archive=archive, rebuild=None)
+    assert again.previous == "30.1"
+    assert not (again.folder / "stale marker.txt").exists()
+    assert sorted(p.name for p in (tmp_path / "cache" / "onet").iterdir()) == [
+        "30.1", "active.json"]
     clear_reference_cache()
+
+
+@pytest.mark.parametrize(
+    ("table", "content", "message"),
+    [
+        ("Occupation Data", b"O*NET-SOC Code\tTitle\tDescription\n53-3032.00\tCaf\xe9\tx\n",
+         "not UTF-8"),
+        ("Occupation Data", b"O*NET-SOC Code\tTitle\tDescription\n53-3032.00\ta\tb\tc\td\n",
+         "failed validation"),
+        ("Occupation Data", b"O*NET-SOC Code\tTitle\tDescription\n53-3032.00\tTruckers\tx\n",
+         "1 occupations in Occupation Data, expected 900"),
+    ],
+)
+def test_malformed_tables_are_rejected(tmp_path, table, content, message):
+    tables = _tables(rename_truck=False)
+    tables[table] = content
+    archive = tmp_path / "release.zip"
+    archive.write_bytes(_zip(tables, "db_30_1_text"))
+    settings = Settings(cache_dir=tmp_path / "cache")
+    with pytest.raises(UpdateError, match=message):
+        update_onet("30.1", settings=settings, archive=archive, rebuild=None)
+    assert [p.name for p in (tmp_path / "cache" / "onet").iterdir()] == []
 
 
 def test_cli_update_info_and_errors(server, tmp_path):
@@ -187,6 +215,9 @@ def test_cli_update_info_and_errors(server, tmp_path):
     assert missing.exit_code == 1
     assert missing.output.strip().splitlines() == [
         f"Error: download of {server}/db_31_0_text.zip failed: HTTP 404"]
+    url = f"{server}/elsewhere/release.zip"
+    moved = runner.invoke(main, ["data", "update", "--url", url, "--no-rebuild"], env=env)
+    assert moved.exit_code == 1 and f"download of {url} failed: HTTP 404" in moved.output
     bad = runner.invoke(main, ["data", "update", "--release", "x"], env=env)
     assert bad.exit_code == 1 and "not an O*NET release number" in bad.output
 

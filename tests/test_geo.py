@@ -10,6 +10,7 @@ import pytest
 from jobatlas.geo import (
     UnknownLocation,
     craigslist_area,
+    get_cbsa,
     haversine_km,
     load_geo,
     normalize_city,
@@ -56,7 +57,12 @@ def test_city_state(geo):
 
 @pytest.mark.parametrize(
     ("text", "cbsa"),
-    [("st. louis, mo", "41180"), ("Saint Louis, Missouri", "41180"), ("new york , ny", "35620")],
+    [
+        ("st. louis, mo", "41180"),
+        ("Saint Louis, Missouri", "41180"),
+        ("new york , ny", "35620"),
+        ("Boston MA", "14460"),
+    ],
 )
 def test_city_spellings(geo, text, cbsa):
     assert resolve_location(text, geo).cbsa == cbsa
@@ -69,6 +75,7 @@ def test_city_spellings(geo, text, cbsa):
         ("9410", "ZIP codes have 5 digits"),
         ("00000", "not a known US ZIP code"),
         ("Boston", "give a 5-digit ZIP code or 'City, ST'"),
+        ("New York City", "give a 5-digit ZIP code or 'City, ST'"),
         ("Boston, ZZ", "'ZZ' is not a US state"),
         ("Atlantis, MA", "no US city named 'Atlantis' in MA"),
     ],
@@ -88,6 +95,7 @@ def test_cbsa_lookup(geo):
     assert len(geo.cbsas) == 935
     with pytest.raises(UnknownLocation):
         geo.cbsa("00000")
+    assert get_cbsa("14460", geo).name == "Boston-Cambridge-Newton, MA-NH Metro Area"
 
 
 @pytest.mark.parametrize(

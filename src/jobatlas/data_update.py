@@ -95,6 +95,10 @@ def download(url: str, target: Path, session: requests.Session | None = None,
                     if size > MAX_DOWNLOAD_BYTES:
                         raise UpdateError(f"download of {url} exceeds {MAX_DOWNLOAD_BYTES} bytes")
                     handle.write(chunk)
+    except requests.Timeout as exc:
+        raise UpdateError(f"download of {url} failed: timed out after {timeout:g} s") from exc
+    except requests.ConnectionError as exc:
+        raise UpdateError(f"download of {url} failed: cannot connect to the server") from exc
     except requests.RequestException as exc:
         raise UpdateError(f"download of {url} failed: {exc}") from exc
     log.info("downloaded %s (%d bytes)", url, size)
@@ -134,7 +138,10 @@ def validate_release(folder: Path) -> dict[str, int]:
         raise UpdateError(f"release lacks required table(s): {', '.join(missing)}")
     try:
         tables = _load_all(folder)
-    except (ReferenceDataError, FileNotFoundError) as exc:
+    except UnicodeDecodeError as exc:
+        raise UpdateError(f"release failed validation: a table is not UTF-8 text ({exc})") from exc
+    except (ReferenceDataError, FileNotFoundError, ValueError) as exc:
+        # ValueError also covers pandas' ParserError for rows with the wrong field count.
         raise UpdateError(f"release failed validation: {exc}") from exc
     codes = set(tables["occupations"].index)
     if len(codes) < MIN_OCCUPATIONS:
@@ -173,17 +180,20 @@ def install_archive(archive: Path, release: str, cache_dir: Path) -> tuple[Path,
     root = installed_onet_root(cache_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{release}-", dir=root))
+    target, retired = root / release, None
     try:
         extract_tables(archive, staging)
         rows = validate_release(staging)
-        target = root / release
-        retired = None
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".retired-{release}-", dir=root))
             os.rename(target, retired / release)
         os.rename(staging, target)
     except BaseException:
+        if retired is not None and not target.exists():
+            os.rename(retired / release, target)  # put the previous copy back
         shutil.rmtree(staging, ignore_errors=True)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
         raise
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)

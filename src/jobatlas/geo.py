@@ -36,6 +36,7 @@ _ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$")
 _NON_WORD = re.compile(r"[^A-Z0-9]+")
 _PREFIX = re.compile(r"^(ST|STE|FT|MT) ")
 _CITY_STATE = re.compile(r"^(?P<city>[^,]+?)\s*,\s*(?P<state>[A-Za-z .]+?)\.?$")
+_CITY_ST = re.compile(r"^(?P<city>[^,]+?)\s+(?P<state>[A-Za-z]{2})$")
 
 
 class UnknownLocation(ValueError):
@@ -181,8 +182,10 @@ class Geo:
             return self.zip_location(zip_match.group(1))
         if value.isdigit():
             raise UnknownLocation(f"{value!r} is not a ZIP code: ZIP codes have 5 digits")
-        city_match = _CITY_STATE.match(value)
-        if city_match is None:
+        city_match = _CITY_STATE.match(value) or _CITY_ST.match(value)
+        if city_match is None or (
+            "," not in value and city_match["state"].upper() not in BY_USPS
+        ):
             raise UnknownLocation(
                 f"cannot read location {value!r}: give a 5-digit ZIP code or 'City, ST'"
             )
@@ -269,12 +272,17 @@ def resolve_location(text: str, geo: Geo | None = None) -> Location:
     return (geo or load_geo()).resolve(text)
 
 
+def get_cbsa(code: str, geo: Geo | None = None) -> Cbsa:
+    """Return a CBSA's name, internal point and type by its 5-digit code."""
+    return (geo or load_geo()).cbsa(code)
+
+
 def craigslist_area(name: str, geo: Geo | None = None) -> CraigslistArea:
     """Return the CBSA and state of a Craigslist area (``sfbay`` -> 41860, CA)."""
     return (geo or load_geo()).craigslist_area(name)
 
 
 __all__ = [
-    "Cbsa", "CraigslistArea", "Geo", "Location", "UnknownLocation", "craigslist_area",
+    "Cbsa", "CraigslistArea", "Geo", "Location", "UnknownLocation", "craigslist_area", "get_cbsa",
     "haversine_km", "load_geo", "normalize_city", "resolve_location",
 ]

@@ -78,3 +78,20 @@ def test_seeing_a_posting_again_updates_it(repository):
     sink.add(_parsed(1))
     sink.flush()
     assert (sink.counts.new, sink.counts.updated) == (1, 1)
+
+
+def picky_classify(texts: list[str]) -> list[list[Match]]:
+    """Refuse the whole batch when any text lacks letters, as the engine's InputError does."""
+    if any(not any(c.isalpha() for c in t) for t in texts):
+        raise ValueError("text has no words")
+    return keyword_classify(texts)
+
+
+def test_one_unclassifiable_text_does_not_sink_the_batch(repository):
+    sink = PostingSink(repository, picky_classify, "rules-1")
+    sink.add(_parsed(1))
+    odd = Posting(source="craigslist", source_id="7000009999", url="https://x.test/9.html",
+                  title="1234", body="")
+    sink.add(ParsedPosting(odd, ["body"]))
+    sink.flush()
+    assert (sink.counts.classified, sink.counts.unclassifiable, sink.counts.new) == (1, 1, 2)

@@ -88,9 +88,16 @@ def test_bad_number_names_the_column():
         parse_oews(_raw(A_PCT90="lots"), "oews.csv")
 
 
-def test_bad_code_names_the_column():
-    with pytest.raises(ReferenceDataError, match=r"column 'OCC_CODE', row 1: .*not a SOC code"):
-        parse_oews(_raw(OCC_CODE="53-30"), "oews.csv")
+def test_bad_code_names_the_column_and_file_row():
+    frame = pd.concat([_raw(OCC_CODE="00-0000"), _raw(OCC_CODE="53-30")], ignore_index=True)
+    with pytest.raises(ReferenceDataError, match=r"column 'OCC_CODE', row 2: .*not a SOC code"):
+        parse_oews(frame, "oews.csv")
+
+
+def test_only_wages_are_top_coded():
+    row = parse_oews(_raw(FOOTNOTES="TOT_EMP:5", H_MEDIAN="20"), "test").iloc[0]
+    assert row["employment"] == 1000
+    assert row["top_coded"] == ""
 
 
 def test_missing_column_is_named():

@@ -235,3 +235,19 @@ def test_set_occupations_rejects_bad_codes_before_writing(repository, make_posti
     with pytest.raises(ValueError, match="not a SOC code"):
         repository.set_occupations({posting_id: [OccupationCode("cook", 0.5)]}, "clf-1")
     assert repository.get(posting_id).posting.model_version is None
+
+
+def test_naive_dates_are_taken_as_utc(repository, make_posting):
+    naive = datetime(2026, 11, 3, 9, 30)
+    [posting_id] = repository.upsert([make_posting(1, posted_at=naive)], seen_at=T1).ids
+    assert repository.get(posting_id).posting.posted_at == naive.replace(tzinfo=UTC)
+
+
+def test_text_change_replaces_band_keys_of_an_original(repository, engine, make_posting):
+    [posting_id] = repository.upsert([make_posting(1)], seen_at=T1).ids
+    rewritten = make_posting(1, kind=2)  # same id, now a different ad
+    repository.upsert([rewritten], seen_at=T2)
+    # A repost of the new text links to it; a repost of the old text does not.
+    result = repository.upsert([make_posting(2, kind=2), make_posting(3, kind=0)], seen_at=T2)
+    links = [repository.get(i).duplicate_of for i in result.ids]
+    assert links == [posting_id, None]

@@ -108,8 +108,8 @@ def test_refresh_recomputes_only_touched_weeks(repository, trends_engine):
     assert _values(trends_engine, "35-2014") == {date(2026, 1, 5): (1, 1)}
     assert _values(trends_engine, "31-1131") == {date(2026, 1, 26): (1, 1)}
     # A job seen again extends its active weeks from its own start.
-    repository.upsert([posting("1", "cook")], seen_at=later)
-    seen = refresh(trends_engine, skills=False, now=later + timedelta(hours=3))
+    repository.upsert([posting("1", "cook")], seen_at=later + timedelta(hours=4))
+    seen = refresh(trends_engine, skills=False, now=later + timedelta(hours=6))
     assert seen.from_week == date(2026, 1, 5)
     assert len(_values(trends_engine, "35-2014")) == 4
     with trends_engine.connect() as connection:

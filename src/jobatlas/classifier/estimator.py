@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupShuffleSplit
 from sklearn.pipeline import Pipeline
+from sklearn.utils import assert_all_finite, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
@@ -25,6 +26,9 @@ def as_texts(X) -> np.ndarray:
         raise TypeError("OccupationClassifier takes texts, not a sparse matrix")
     array = np.asarray(X, dtype=object)
     if array.ndim == 2:
+        if array.shape[1] == 0:
+            raise ValueError(
+                f"0 feature(s) (shape={array.shape}) while a minimum of 1 is required.")
         return np.array([" ".join(str(v) for v in row) for row in array], dtype=object)
     if array.ndim != 1:
         raise ValueError(f"Expected a 1-D sequence of texts, got an array of shape {array.shape}")
@@ -74,6 +78,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         The fitted features-plus-model pipeline.
     temperature_ : float
         Divides the decision scores before the softmax.
+    n_iter_ : int
+        Passes over the data the final SGD fit made.
     """
 
     def __init__(
@@ -142,9 +148,11 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self : OccupationClassifier
         """
         texts = as_texts(X)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(texts):
-            raise ValueError(f"y must be 1-D with one label per text, got shape {y.shape}")
+        y = column_or_1d(y, warn=False)
+        if len(y) != len(texts):
+            raise ValueError(f"y has {len(y)} labels for {len(texts)} texts")
+        if y.dtype.kind in "fc":
+            assert_all_finite(y, input_name="y")
         if len(texts) == 0:
             raise ValueError("Cannot fit on 0 samples")
         check_classification_targets(y)
@@ -159,6 +167,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
             self.temperature_ = self._fit_temperature(texts[cal_idx], y[cal_idx])
         if not len(cal_idx) or self.refit:
             self.pipeline_ = self._fit_pipeline(texts, y, weights)
+        self.n_iter_ = self.pipeline_.named_steps["model"].n_iter_
         return self
 
     def _calibration_split(self, texts, y):
@@ -202,8 +211,12 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         return self.pipeline_.named_steps["features"].transform(as_texts(X)).tocsr()
 
     def decision_function(self, X) -> np.ndarray:
-        """Return the linear score of every class for each text, shape (n_samples, n_classes)."""
-        return self.scores_from_features(self.featurize(X))
+        """Return the linear score of every class for each text, shape (n_samples, n_classes).
+
+        With two classes, return one score per text, positive for ``classes_[1]``.
+        """
+        scores = self.scores_from_features(self.featurize(X))
+        return scores[:, 1] if len(self.classes_) == 2 else scores
 
     def scores_from_features(self, features) -> np.ndarray:
         """Return decision scores for rows of a ``featurize`` matrix."""
@@ -233,7 +246,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Return the most likely occupation code of each text."""
         check_is_fitted(self, "pipeline_")
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        scores = self.scores_from_features(self.featurize(X))
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def evidence(self, features_row, text: str, class_indices, top_n: int = 3) -> list[list[str]]:
         """Return, per class index, the words of ``text`` pushing it most towards that class.

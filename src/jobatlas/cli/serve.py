@@ -22,13 +22,15 @@ def serve(host: str, port: int, debug: bool) -> None:
     app = create_app()
     settings = app.extensions["jobatlas"].settings
     click.echo(f"Database: {_redact(settings.database_url)}", err=True)
-    click.echo("Loading reference data and the occupation model (the first run trains it)...", err=True)
+    click.echo("Loading reference data and the occupation model (the first run trains it)...",
+               err=True)
     app.extensions["jobatlas"].load_all(progress=True)
     click.echo(f"jobatlas is ready at http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     try:
         app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        reason = exc.strerror or exc
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from exc
 
 
 def _redact(url: str) -> str:

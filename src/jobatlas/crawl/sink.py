@@ -28,6 +28,7 @@ class SinkCounts:
     parse_failures: int = 0
     missing_fields: Counter = field(default_factory=Counter)
     store_errors: int = 0
+    unclassifiable: int = 0
 
 
 class PostingSink:
@@ -91,10 +92,24 @@ class PostingSink:
 
     def _classify(self, postings: list[Posting]) -> None:
         texts = [f"{p.title}\n{p.body}".strip() for p in postings]
-        for posting, matches in zip(postings, self.classify(texts), strict=True):
+        try:
+            ranked = self.classify(texts)
+        except ValueError:  # the engine's InputError: one bad text fails the whole batch
+            ranked = [self._classify_one(text) for text in texts]
+        for posting, matches in zip(postings, ranked, strict=True):
+            if not matches:
+                continue
             posting.occupations = [
                 OccupationCode(code=m.code, score=float(m.score), rank=rank)
                 for rank, m in enumerate(list(matches)[: self.top_k], start=1)
             ]
             posting.model_version = self.model_version
-        self.counts.classified += len(postings)
+            self.counts.classified += 1
+
+    def _classify_one(self, text: str) -> list:
+        try:
+            return list(self.classify([text])[0])
+        except ValueError as exc:
+            self.counts.unclassifiable += 1
+            logger.warning("cannot classify a posting: %s", exc)
+            return []

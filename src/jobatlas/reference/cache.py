@@ -14,7 +14,7 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 # Bump when a loader changes the columns or types it returns, so old cache files are ignored.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 def content_key(name: str, sources: Iterable[Path]) -> str:

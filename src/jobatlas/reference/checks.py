@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from jobatlas.soc import InvalidSocCode
@@ -39,9 +40,15 @@ def parse_codes(
         mapping = {value: parser(value) for value in unique}
     except InvalidSocCode as exc:
         bad = next(value for value in unique if not _parses(parser, value))
-        row = int((values == bad).to_numpy().argmax())
-        raise ReferenceDataError(f"{source}: column {column!r}, row {row + 1}: {exc}") from exc
+        row = _row_number(values, (values == bad).to_numpy())
+        raise ReferenceDataError(f"{source}: column {column!r}, row {row}: {exc}") from exc
     return values.map(mapping)
+
+
+def _row_number(values: pd.Series, mask) -> int:
+    """Return the 1-based data row of the first True in ``mask`` (index labels are rows)."""
+    label = values.index[int(mask.argmax())]
+    return int(label) + 1 if isinstance(label, int | np.integer) else int(mask.argmax()) + 1
 
 
 def _parses(parser: Callable[[str], str], value: str) -> bool:
@@ -76,9 +83,10 @@ def to_numbers(
     numbers = pd.to_numeric(text, errors="coerce")
     bad = numbers.isna() & text.notna()
     if bad.any():
-        row = int(bad.to_numpy().argmax())
+        first = int(bad.to_numpy().argmax())
         raise ReferenceDataError(
-            f"{source}: column {column!r}, row {row + 1}: {text.iloc[row]!r} is not a number"
+            f"{source}: column {column!r}, row {_row_number(text, bad.to_numpy())}: "
+            f"{text.iloc[first]!r} is not a number"
         )
     return numbers.astype(dtype)
 
@@ -88,8 +96,9 @@ def to_flag(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     text = frame[column].astype(str).str.strip().str.upper()
     unknown = ~text.isin(["Y", "N", "X", ""])
     if unknown.any():
-        row = int(unknown.to_numpy().argmax())
+        first = int(unknown.to_numpy().argmax())
         raise ReferenceDataError(
-            f"{source}: column {column!r}, row {row + 1}: {text.iloc[row]!r} is not Y/N"
+            f"{source}: column {column!r}, row {_row_number(text, unknown.to_numpy())}: "
+            f"{text.iloc[first]!r} is not Y/N"
         )
     return text.isin(["Y", "X"])

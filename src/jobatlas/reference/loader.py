@@ -25,7 +25,7 @@ from jobatlas.reference.wages import WageTable
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality and hash: fields are DataFrames
 class ReferenceData:
     """Every reference table jobatlas serves from, as typed DataFrames (see ARCHITECTURE.md)."""
 

@@ -131,6 +131,8 @@ def _top_coded_mask(frame: pd.DataFrame) -> pd.DataFrame:
         for name in _FOOTNOTE_5.findall(notes.iloc[i]):
             if name in position:
                 flags[i, position[name]] = True
+    # Only wages are top-coded; employment and location quotients have no bound.
+    flags[:, [j for j, column in enumerate(columns) if column[:2] not in ("H_", "A_")]] = False
     return pd.DataFrame(flags, index=frame.index, columns=columns)
 
 

@@ -7,8 +7,8 @@ originals have band keys, so an ad reposted a hundred times still yields one can
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
@@ -19,6 +19,7 @@ from jobatlas.storage.models import PostingBandRow, PostingRow
 from jobatlas.storage.sql import matching
 
 POSTINGS = PostingRow.__table__
+MIN_SHARED_BANDS = 2
 BANDS = PostingBandRow.__table__
 
 
@@ -65,13 +66,21 @@ def _link_near_duplicates(connection: Connection, candidates: list[Candidate]) -
     if not candidates:
         return
     ids_by_key = _stored_ids_by_band_key(connection, {k for c in candidates for k in c.band_keys})
-    wanted = {i for c in candidates for k in c.band_keys for i in ids_by_key.get(k, ())}
-    stored = _stored_shingles(connection, wanted)
+    sharing = {
+        c.index: _enough_shared(i for k in c.band_keys for i in ids_by_key.get(k, ()))
+        for c in candidates
+    }
+    stored = _stored_shingles(connection, set().union(*sharing.values()))
     for candidate in candidates:
-        ids = {i for k in candidate.band_keys for i in ids_by_key.get(k, ()) if i in stored}
-        match = best_match(candidate.shingles, {i: stored[i][1] for i in ids})
+        ids = sharing[candidate.index]
+        match = best_match(candidate.shingles, {i: stored[i][1] for i in ids if i in stored})
         if match is not None:
             candidate.original_id = stored[match][0]
+
+
+def _enough_shared(ids: Iterable) -> set:
+    # Templated ads share one band by chance; two are rare below Jaccard 0.5 (see near_duplicates).
+    return {i for i, shared in Counter(ids).items() if shared >= MIN_SHARED_BANDS}
 
 
 def _stored_ids_by_band_key(connection: Connection, keys: set[int]) -> dict[int, list[int]]:
@@ -99,8 +108,10 @@ def _link_within_batch(candidates: list[Candidate]) -> None:
     for candidate in candidates:
         parent = first_by_fingerprint.get(candidate.posting.fingerprint)
         if parent is None:
-            earlier = {o.index: o for k in candidate.band_keys for o in originals_by_key[k]}
-            parent = best_match(candidate.shingles, {i: o.shingles for i, o in earlier.items()})
+            earlier = [o for k in candidate.band_keys for o in originals_by_key[k]]
+            by_index = {o.index: o for o in earlier}
+            indexes = _enough_shared(o.index for o in earlier)
+            parent = best_match(candidate.shingles, {i: by_index[i].shingles for i in indexes})
         if parent is not None:
             candidate.batch_parent = parent
             continue

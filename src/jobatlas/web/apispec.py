@@ -46,7 +46,8 @@ def _add_unique(target: dict, entries: dict, what: str) -> None:
 def openapi_document() -> dict[str, Any]:
     """Return the merged OpenAPI document (read once per process)."""
     base = _read_yaml(SPEC_DIR / "base.yaml")
-    fragments = [_read_yaml(path) for path in sorted(SPEC_DIR.glob("*.yaml")) if path.name != "base.yaml"]
+    paths = sorted(path for path in SPEC_DIR.glob("*.yaml") if path.name != "base.yaml")
+    fragments = [_read_yaml(path) for path in paths]
     document = merge_fragments(base, fragments)
     document["info"]["version"] = __version__
     return document

@@ -72,7 +72,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.update(_flask_config(config))
     if not app.config.get("SECRET_KEY"):
-        # Fine for one process (gunicorn preloads, so workers share it); set SECRET_KEY in production.
+        # Per process (preloaded gunicorn workers share it); set SECRET_KEY in production.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
     settings = _settings(config)
     app.extensions["jobatlas"] = Resources(

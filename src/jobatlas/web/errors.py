@@ -14,7 +14,9 @@ from jobatlas.web.security import is_api_request
 
 log = logging.getLogger(__name__)
 
-UPLOAD_LIMIT_REASON = "The upload is too large: the limit is 5 MB. Try a shorter file or paste the text."
+UPLOAD_LIMIT_REASON = (
+    "The upload is too large: the limit is 5 MB. Try a shorter file or paste the text."
+)
 
 # Plain-language headings for the error page.
 TITLES = {

@@ -62,6 +62,7 @@ def recommendation_data(query: TextQuery) -> dict[str, Any]:
     res = resources()
     place = resolve_place(query.location)
     engine = res.engine()
+    repository = _RememberingRepository(res.repository())
     result = _guarded(
         recommend,
         query.text,
@@ -69,10 +70,37 @@ def recommendation_data(query: TextQuery) -> dict[str, Any]:
         ref=res.reference(),
         location=place,
         job_zones=query.job_zones,
-        repository=res.repository(),
+        repository=repository,
         top_k=query.top_k,
     )
-    return {"model_version": engine.model_version, **result.to_dict()}
+    data = {"model_version": engine.model_version, **result.to_dict()}
+    for posting in data["postings"]:
+        posting.update(repository.coordinates(posting["url"]))
+    return data
+
+
+class _RememberingRepository:
+    """A posting repository that remembers what ``search`` returned.
+
+    ``recommend`` reports postings without their coordinates and ids; the map on the results
+    page needs them, and they are in the rows it already read, so no second query is made.
+    """
+
+    def __init__(self, repository) -> None:
+        self.repository = repository
+        self.found: dict[str, Any] = {}
+
+    def search(self, *args, **kwargs):
+        found = self.repository.search(*args, **kwargs)
+        self.found.update((stored.posting.url, stored) for stored in found)
+        return found
+
+    def coordinates(self, url: str) -> dict[str, Any]:
+        stored = self.found.get(url)
+        if stored is None:
+            return {"id": None, "latitude": None, "longitude": None}
+        posting = stored.posting
+        return {"id": stored.id, "latitude": posting.latitude, "longitude": posting.longitude}
 
 
 def _guarded(function, *args, **kwargs):

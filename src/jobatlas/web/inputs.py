@@ -87,9 +87,8 @@ def _checked_text(text: str) -> str:
     if not text:
         raise UserError(422, EMPTY_TEXT_REASON)
     if len(text) > MAX_TEXT_CHARS:
-        raise UserError(
-            422, f"The text is too long ({len(text):,} characters); the limit is {MAX_TEXT_CHARS:,}."
-        )
+        size = f"{len(text):,} characters"
+        raise UserError(422, f"The text is too long ({size}); the limit is {MAX_TEXT_CHARS:,}.")
     return text
 
 

@@ -20,7 +20,8 @@ RECENT_POSTINGS = 10
 @bp.get("/<code>")
 def show(code: str):
     location = request.args.get("location")
-    return render_template("occupation.html", occ=occupation_data(code, location), location=location)
+    data = occupation_data(code, location)
+    return render_template("occupation.html", occ=data, location=location)
 
 
 def get_profile_or_404(code: str, place=None):

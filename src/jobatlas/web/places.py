@@ -19,7 +19,8 @@ def resolve_place(text: str | None):
     try:
         return resolve_location(text)
     except UnknownLocation as exc:
-        raise UserError(422, f"{exc} Try a 5-digit ZIP code or a city and state, like Chicago, IL.") from None
+        hint = "Try a 5-digit ZIP code or a city and state, like Chicago, IL."
+        raise UserError(422, f"{exc}. {hint}") from None
 
 
 def nearest_area(place, areas):

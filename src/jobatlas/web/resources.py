@@ -22,7 +22,9 @@ class Resources:
     gunicorn master, so forked workers share the memory) does it.
     """
 
-    def __init__(self, settings: Settings, auto_migrate: bool = True, fetch_workers: int = 2) -> None:
+    def __init__(
+        self, settings: Settings, auto_migrate: bool = True, fetch_workers: int = 2
+    ) -> None:
         self.settings = settings
         self.auto_migrate = auto_migrate
         self.fetch_workers = fetch_workers
@@ -88,7 +90,6 @@ class Resources:
 
     def _load_database(self):
         from jobatlas.storage import make_engine, upgrade
-
         from jobatlas.web import jobstore
 
         if self.auto_migrate:

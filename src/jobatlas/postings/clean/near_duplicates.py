@@ -1,11 +1,12 @@
 """Find near-duplicate postings: MinHash band keys over word shingles, checked by Jaccard.
 
 Each posting's normalized title and body become a set of 3-word shingles. A 64-value MinHash
-signature of that set is cut into 16 bands of 4 values, and each band is hashed to one key; two
-postings sharing a key are candidates (a pair with Jaccard similarity 0.7 shares one with
-probability 0.99, a pair at 0.2 with probability 0.03). A candidate is a near duplicate when the
-exact Jaccard similarity of the shingle sets is at least ``NEAR_DUPLICATE_THRESHOLD``. Storing the
-band keys lets a database index find candidates without comparing a posting with every other.
+signature of that set is cut into 16 bands of 4 values, and each band is hashed to one key.
+Postings sharing at least two keys are candidates: a pair with Jaccard similarity 0.8 becomes one
+with probability 0.997, at 0.7 with 0.93, at 0.4 with 0.06. A candidate is a near duplicate
+when the exact Jaccard similarity of the shingle sets is at least ``NEAR_DUPLICATE_THRESHOLD``.
+Storing the band keys lets a database index find candidates without comparing a posting with
+every other one.
 """
 
 from __future__ import annotations

@@ -1,0 +1,95 @@
+"""The occupation engine on real reference data (one model trained per test session)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobatlas.classifier.text import normalize_text
+from jobatlas.classifier.training import build_training_set, load_reference_texts
+from jobatlas.engine import MAX_CHARS, InputError, OccupationMatch, check_text, load_engine
+
+pytestmark = pytest.mark.slow
+
+
+def test_load_engine_is_cached_per_process(occupation_settings, occupation_engine):
+    assert load_engine(occupation_settings) is occupation_engine
+    assert occupation_engine.model_version.startswith("onet29.3-")
+
+
+def test_classify_title_returns_ranked_matches(occupation_engine):
+    matches = occupation_engine.classify("Truck Driver", top_k=5)
+    assert len(matches) == 5
+    assert all(isinstance(m, OccupationMatch) for m in matches)
+    assert matches[0].soc == "53-3032"
+    assert matches[0].title
+    assert all(0.0 <= m.score <= 1.0 for m in matches)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+    assert "truck" in " ".join(matches[0].evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "soc"),
+    [
+        ("CNA", "31-1131"),
+        ("HVAC TECH", "49-9021"),
+        ("Landscape/Irrigation Laborer", "37-3011"),
+        ("registerd nurse", "29-1141"),
+        ("Cashiers &amp; Stockers", "41-2011"),
+        ("Class A CDL OTR Driver", "53-3032"),
+    ],
+)
+def test_messy_titles_find_their_occupation(occupation_engine, text, soc):
+    socs = [m.soc for m in occupation_engine.classify(text, top_k=5)]
+    assert soc in socs
+
+
+def test_resume_with_several_jobs_lists_each(occupation_engine):
+    resume = """Jane Doe
+    Springfield, IL
+
+    EXPERIENCE
+    Forklift Operator, Acme Warehouse, 2021-2024
+    - Loaded and unloaded trailers, moved pallets with a forklift.
+    Line Cook, Joe's Diner, 2018-2021
+    - Prepared breakfast orders on the grill and kept the kitchen clean.
+    Cashier, Corner Market, 2016-2018
+    - Ran the register and counted the cash drawer.
+    """
+    socs = {m.soc for m in occupation_engine.classify(resume, top_k=10)}
+    assert {"53-7051", "35-2014", "41-2011"} <= socs
+
+
+def test_posting_with_body(occupation_engine):
+    posting = ("Delivery Driver\nWe need a driver with a clean license to deliver packages "
+               "on a local route in a company van.")
+    socs = [m.soc for m in occupation_engine.classify(posting, top_k=5)]
+    assert "53-3033" in socs
+
+
+def test_classify_many_keeps_order(occupation_engine):
+    results = occupation_engine.classify_many(["Cashier", "Welder", "Janitor"], top_k=3)
+    assert [r[0].soc for r in results] == ["41-2011", "51-4121", "37-2011"]
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "\x00\x01\x02binary", b"\xff\xfe\x00", "12345 678"])
+def test_bad_text_raises_input_error(occupation_engine, bad):
+    with pytest.raises(InputError):
+        occupation_engine.classify(bad)
+
+
+def test_long_text_is_truncated():
+    assert len(check_text("cook " * 50_000)) == MAX_CHARS
+
+
+def test_accuracy_floor_on_fixed_unseen_direct_match_titles(occupation_engine):
+    """Top-5 detailed-SOC accuracy on 200 fixed DMTF titles unseen in training."""
+    from jobatlas.classifier.evaluation import direct_match_titles, score_set
+
+    keys = build_training_set(load_reference_texts(), include_text=False).title_keys()
+    unseen = direct_match_titles(keys)
+    sample = type(unseen)(unseen.texts[::max(1, len(unseen.texts) // 200)][:200],
+                          unseen.socs[::max(1, len(unseen.texts) // 200)][:200])
+    assert all(normalize_text(t) not in keys for t in sample.texts)
+    result = score_set(occupation_engine.classifier, sample, occupation_engine.socs)
+    assert result["top5"] >= 0.70
+    assert result["major_top1"] >= 0.65
