@@ -84,16 +84,16 @@ def generate_postings(url: str, n: int, socs: list[str], now: datetime) -> None:
                 first_seen, last_seen, area, region, fingerprint, duplicate_of)
             SELECT g, 'bench', g::text, 'https://example.org/' || g, 'Generated posting ' || g,
                 '', 'USD', f, f + (random() * 40) * interval '1 day',
-                (:areas)[1 + (g * 7919) % :n_areas], (:states)[1 + (g * 7919) % :n_areas],
+                (CAST(:areas AS text[]))[1 + (g * 7919) % :n_areas], (CAST(:states AS text[]))[1 + (g * 7919) % :n_areas],
                 md5(g::text)::varchar(32),
                 CASE WHEN g > 100 AND g % 10 = 0 THEN g - 100 ELSE NULL END
-            FROM (SELECT g, :start + (random() * 104 * 7) * interval '1 day'
+            FROM (SELECT g, CAST(:start AS timestamptz) + (random() * 104 * 7) * interval '1 day'
                     + (g % 10 = 0)::int * interval '3 day' AS f
                   FROM generate_series(1, :n) AS g) AS s
         """), {"areas": areas, "states": states, "n_areas": len(areas), "start": start, "n": n})
         connection.execute(text("""
             INSERT INTO posting_occupations (posting_id, code, soc, rank, score)
-            SELECT g, (:socs)[1 + floor(power(random(), 2) * :n_socs)::int] || '.00', '', 1, 0.9
+            SELECT g, (CAST(:socs AS text[]))[1 + floor(power(random(), 2) * :n_socs)::int] || '.00', '', 1, 0.9
             FROM generate_series(1, :n) AS g
         """), {"socs": socs, "n_socs": len(socs), "n": n})
         connection.execute(text("UPDATE posting_occupations SET soc = left(code, 7)"))

@@ -228,8 +228,9 @@ def rebuild_dependents(settings: Settings, release: str) -> object:
 def rebuild_engine(settings: Settings, release: str) -> object:
     """Retrain the occupation engine for the new release if ``jobatlas.engine`` is present.
 
-    The engine keys its artifacts by data release, so loading it after the release changed
-    trains the new model into the cache.
+    ``jobatlas.engine.train_engine`` trains on the active release and saves the model under
+    that release's model version; it runs even when a model for the release number exists,
+    because a reinstalled release may hold different data.
     """
     try:
         engine = importlib.import_module("jobatlas.engine")
@@ -238,7 +239,7 @@ def rebuild_engine(settings: Settings, release: str) -> object:
             raise
         log.info("no occupation engine installed; nothing to rebuild for O*NET %s", release)
         return None
-    return engine.load_engine(settings, progress=False)
+    return engine.train_engine(settings, progress=False)
 
 
 def update_onet(

@@ -17,7 +17,7 @@ import numpy as np
 
 from jobatlas.artifacts import artifact_path, load_artifact, model_version, save_artifact
 from jobatlas.classifier.estimator import OccupationClassifier
-from jobatlas.classifier.text import clean_markup, segment
+from jobatlas.classifier.text import clean_markup, segment, title_head
 from jobatlas.classifier.training import build_training_set, load_reference_texts, soc_of
 from jobatlas.config import Settings
 from jobatlas.reference.files import resolve_onet_dir
@@ -82,8 +82,9 @@ def classification_units(text: str) -> list[str]:
     lines = segment(text)
     if len(lines) <= 1 and len(text.split()) <= 3 * TITLE_LINE_WORDS:
         return [text]
-    short = [line for line in lines if len(line.split()) <= TITLE_LINE_WORDS]
-    return [text, *dict.fromkeys(short[:MAX_TITLE_LINES])]
+    # "Forklift Operator, Acme Warehouse, 2021-2024": the job is the part before the comma.
+    heads = [title_head(line) for line in lines if len(line.split()) <= TITLE_LINE_WORDS]
+    return [text, *dict.fromkeys(heads[:MAX_TITLE_LINES])]
 
 
 class OccupationEngine:

@@ -14,6 +14,10 @@ from .conftest import FAST, crawl_settings_for, stored
 pytestmark = pytest.mark.slow
 
 
+def _storable_ids(site) -> set[str]:
+    return {p.source_id for p in site.storable()}
+
+
 def _crawl(site, url, cache_dir, **kwargs):
     kwargs.setdefault("classifier", None)
     kwargs.setdefault("scrapy_settings", FAST)
@@ -56,8 +60,9 @@ def test_crawl_stores_every_good_posting_once_and_classifies(
 def test_each_discovery_method_and_fallback(site, sqlite_database_url, tmp_path):
     summary = _crawl(site, sqlite_database_url, tmp_path)
 
-    assert set(stored(sqlite_database_url)) - {"#duplicates"} == {p.source_id for p in site.storable()}
-    assert summary.errors["http_404"] == 3  # newyork: no sitemap, no search JSON; boston: no sitemap
+    assert set(stored(sqlite_database_url)) - {"#duplicates"} == _storable_ids(site)
+    # newyork: no sitemap and no search JSON; boston: no sitemap
+    assert summary.errors["http_404"] == 3
     assert summary.blocked_hosts == []
     assert site.requests["/sfbay/sitemap/index-by-date-cat.xml"] == 1
     assert site.requests["/newyork/search/jjj"] == 1
@@ -69,7 +74,7 @@ def test_discovery_order_is_configurable(site, sqlite_database_url, tmp_path):
 
     assert site.requests["/web/v8/postings/search/full"] == 0
     assert site.requests["/sfbay/sitemap/index-by-date-cat.xml"] == 0
-    assert set(stored(sqlite_database_url)) - {"#duplicates"} == {p.source_id for p in site.storable()}
+    assert set(stored(sqlite_database_url)) - {"#duplicates"} == _storable_ids(site)
 
 
 def test_capped_crawl_resumed_matches_an_uninterrupted_one(site, tmp_path):

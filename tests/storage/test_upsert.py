@@ -11,6 +11,7 @@ from jobatlas.storage.models import PostingBandRow, PostingRow
 
 T1 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 T2 = T1 + timedelta(days=3)
+DAY = timedelta(days=1)
 
 
 def _row_count(engine) -> int:
@@ -251,3 +252,14 @@ def test_text_change_replaces_band_keys_of_an_original(repository, engine, make_
     result = repository.upsert([make_posting(2, kind=2), make_posting(3, kind=0)], seen_at=T2)
     links = [repository.get(i).duplicate_of for i in result.ids]
     assert links == [posting_id, None]
+
+
+def test_upsert_sightings_keeps_earliest_first_and_latest_last(repository, make_posting):
+    [posting_id] = repository.upsert_sightings([(make_posting(1), T1, T1 + DAY)]).ids
+    repository.upsert_sightings([(make_posting(1), T1 - DAY, T1)])
+    stored = repository.get(posting_id)
+    assert (stored.first_seen, stored.last_seen) == (T1 - DAY, T1 + DAY)
+    result = repository.upsert_sightings(
+        [(make_posting(2, kind=1), T2, T1), (make_posting(3), "x", T1)]
+    )
+    assert [r.reason.split(" ")[0] for r in result.rejected] == ["first_seen", "first_seen"]

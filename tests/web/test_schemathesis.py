@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from jobatlas.web.apispec import openapi_document
 
 from .conftest import seed_postings
 
@@ -25,23 +28,18 @@ CHECKS = [
 
 
 @pytest.fixture
-def api_schema(make_app, settings_for_schema):
-    app = make_app(SETTINGS=settings_for_schema, CRAIGSLIST_BASE_URL="http://127.0.0.1:9")
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    # Starting fetch jobs spawns crawls; test_jobs.py covers that operation.
-    return schema.exclude(method="POST", path="/api/v1/fetch-jobs")
-
-
-@pytest.fixture
-def settings_for_schema(settings):
+def api_app(make_app, settings):
     seed_postings(settings.database_url)
-    return settings
+    return make_app(CRAIGSLIST_BASE_URL="http://127.0.0.1:9")
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+# Starting fetch jobs spawns crawls; test_jobs.py covers that operation.
+schema = schemathesis.openapi.from_dict(openapi_document()).exclude(
+    method="POST", path="/api/v1/fetch-jobs"
+)
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_document(case):
-    case.call_and_validate(checks=CHECKS)
+@hypothesis_settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_document(case, api_app):
+    case.call_and_validate(app=api_app, checks=CHECKS)

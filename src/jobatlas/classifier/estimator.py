@@ -7,13 +7,13 @@ import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GroupShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.utils import assert_all_finite, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from jobatlas.classifier.centroid import SpecificCentroidClassifier
 from jobatlas.classifier.features import make_features
 from jobatlas.classifier.text import normalize_text
 
@@ -40,35 +40,31 @@ def as_texts(X) -> np.ndarray:
 class OccupationClassifier(ClassifierMixin, BaseEstimator):
     """Classify job titles and job text into O*NET-SOC occupation codes.
 
-    One ``Pipeline``: text normalization (HTML, abbreviations, plurals), TF-IDF character and
-    word n-grams plus head-noun tokens, and a one-vs-rest linear model trained by SGD.
-    Probabilities are a softmax of the decision scores with a temperature fitted on a slice of
-    the training texts held out during a first fit, so they are calibrated on unseen titles.
+    One ``Pipeline``: text normalization (HTML, abbreviations, plurals, slashes), TF-IDF
+    character and word n-grams plus head-noun tokens, and a class-centroid model whose
+    features are weighted by how specific they are to few occupations
+    (``SpecificCentroidClassifier``). Probabilities are a softmax of the centroid cosines
+    with a temperature fitted on a slice of the training texts held out of a first fit
+    (grouped by normalized text), so scores are calibrated on titles the model has not seen.
 
     Parameters
     ----------
-    char_ngrams : tuple of int, default=(2, 5)
+    char_ngrams : tuple of int, default=(3, 5)
         Range of character n-gram lengths (within word boundaries).
     word_ngrams : tuple of int, default=(1, 2)
         Range of word n-gram lengths.
-    max_features : int, default=120000
+    max_features : int, default=150000
         Cap on the size of each n-gram vocabulary, keeping memory bounded.
     min_df : int, default=1
         Minimum number of training texts an n-gram must occur in.
     head_weight : float, default=1.0
         Weight of the head-noun block (last words of a title) against the n-gram blocks.
-    alpha : float, default=2e-5
-        L2 regularization strength of the linear model.
-    max_iter : int, default=6
-        Passes over the training data.
+    power : float, default=4.0
+        Sharpness of the class-specificity weighting of features.
     calibration_share : float, default=0.1
         Share of texts held out (grouped by normalized text) to fit the temperature.
-    refit : bool, default=True
-        Whether to refit on all texts after calibration; False keeps the first fit.
-    coef_threshold : float, default=1e-3
-        Coefficients smaller in magnitude are dropped and the rest stored sparse (float32).
     random_state : int, default=0
-        Seed for the calibration split and SGD shuffling.
+        Seed of the calibration split.
 
     Attributes
     ----------
@@ -77,23 +73,18 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     pipeline_ : sklearn.pipeline.Pipeline
         The fitted features-plus-model pipeline.
     temperature_ : float
-        Divides the decision scores before the softmax.
-    n_iter_ : int
-        Passes over the data the final SGD fit made.
+        Divides the centroid cosines before the softmax.
     """
 
     def __init__(
         self,
-        char_ngrams=(2, 5),
+        char_ngrams=(3, 5),
         word_ngrams=(1, 2),
-        max_features=120_000,
+        max_features=150_000,
         min_df=1,
         head_weight=1.0,
-        alpha=2e-5,
-        max_iter=6,
+        power=4.0,
         calibration_share=0.1,
-        refit=True,
-        coef_threshold=1e-3,
         random_state=0,
     ):
         self.char_ngrams = char_ngrams
@@ -101,11 +92,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.max_features = max_features
         self.min_df = min_df
         self.head_weight = head_weight
-        self.alpha = alpha
-        self.max_iter = max_iter
+        self.power = power
         self.calibration_share = calibration_share
-        self.refit = refit
-        self.coef_threshold = coef_threshold
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -122,17 +110,15 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
             head_weight=self.head_weight,
             min_df=self.min_df,
         )
-        model = SGDClassifier(
-            loss="modified_huber",
-            alpha=self.alpha,
-            max_iter=self.max_iter,
-            tol=None,
-            random_state=self.random_state,
-        )
+        model = SpecificCentroidClassifier(power=self.power)
         return Pipeline([("features", features), ("model", model)])
 
     def fit(self, X, y, sample_weight=None):
         """Fit the pipeline on texts ``X`` and codes ``y``, then calibrate the temperature.
+
+        The vectorizers are fitted once on all texts (they see no labels); the centroid model
+        is fitted on all but a held-out slice, the temperature on that slice, and the centroid
+        model refitted on everything.
 
         Parameters
         ----------
@@ -151,23 +137,25 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         y = column_or_1d(y, warn=False)
         if len(y) != len(texts):
             raise ValueError(f"y has {len(y)} labels for {len(texts)} texts")
-        if y.dtype.kind in "fc":
-            assert_all_finite(y, input_name="y")
         if len(texts) == 0:
             raise ValueError("Cannot fit on 0 samples")
+        if y.dtype.kind in "fc":
+            assert_all_finite(y, input_name="y")
         check_classification_targets(y)
         weights = _check_sample_weight(sample_weight, texts)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("OccupationClassifier needs at least 2 classes in y")
+        pipeline = self._make_pipeline()
+        features = pipeline.named_steps["features"].fit_transform(texts).tocsr()
+        model = pipeline.named_steps["model"]
+        self.pipeline_ = pipeline
         self.temperature_ = 1.0
         fit_idx, cal_idx = self._calibration_split(texts, y)
         if len(cal_idx):
-            self.pipeline_ = self._fit_pipeline(texts[fit_idx], y[fit_idx], weights[fit_idx])
-            self.temperature_ = self._fit_temperature(texts[cal_idx], y[cal_idx])
-        if not len(cal_idx) or self.refit:
-            self.pipeline_ = self._fit_pipeline(texts, y, weights)
-        self.n_iter_ = self.pipeline_.named_steps["model"].n_iter_
+            model.fit(features[fit_idx], y[fit_idx], sample_weight=weights[fit_idx])
+            self.temperature_ = self._fit_temperature(features[cal_idx], y[cal_idx])
+        model.fit(features, y, sample_weight=weights)
         return self
 
     def _calibration_split(self, texts, y):
@@ -183,18 +171,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         cal_idx = cal_idx[np.isin(y[cal_idx], y[fit_idx])]
         return fit_idx, cal_idx
 
-    def _fit_pipeline(self, texts, y, weights) -> Pipeline:
-        pipeline = self._make_pipeline()
-        pipeline.fit(texts, y, model__sample_weight=weights)
-        model = pipeline.named_steps["model"]
-        coef = model.coef_.astype(np.float32)
-        coef[np.abs(coef) < self.coef_threshold] = 0.0
-        model.coef_ = sp.csr_matrix(coef)
-        model.intercept_ = model.intercept_.astype(np.float32)
-        return pipeline
-
-    def _fit_temperature(self, texts, y) -> float:
-        features = self.pipeline_.named_steps["features"].transform(texts)
+    def _fit_temperature(self, features, y) -> float:
         scores = self.scores_from_features(features)
         columns = np.searchsorted(self.classes_, y)
         rows = np.arange(len(y))
@@ -202,7 +179,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         def nll(log_t: float) -> float:
             return -log_softmax(scores / np.exp(log_t), axis=1)[rows, columns].mean()
 
-        result = minimize_scalar(nll, bounds=(-6.0, 3.0), method="bounded")
+        result = minimize_scalar(nll, bounds=(-8.0, 3.0), method="bounded")
         return float(np.exp(result.x))
 
     def featurize(self, X):
@@ -210,21 +187,25 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "pipeline_")
         return self.pipeline_.named_steps["features"].transform(as_texts(X)).tocsr()
 
+    def scores_from_features(self, features) -> np.ndarray:
+        """Return centroid cosines of shape (n_samples, n_classes) for ``featurize`` rows."""
+        check_is_fitted(self, "pipeline_")
+        model = self.pipeline_.named_steps["model"]
+        scores = model.class_scores(features).astype(np.float64)
+        if len(model.classes_) == len(self.classes_):
+            return scores
+        # After the calibration fit the model may know fewer classes than classes_.
+        full = np.zeros((scores.shape[0], len(self.classes_)))
+        full[:, np.searchsorted(self.classes_, model.classes_)] = scores
+        return full
+
     def decision_function(self, X) -> np.ndarray:
-        """Return the linear score of every class for each text, shape (n_samples, n_classes).
+        """Return the score of every class for each text, shape (n_samples, n_classes).
 
         With two classes, return one score per text, positive for ``classes_[1]``.
         """
         scores = self.scores_from_features(self.featurize(X))
-        return scores[:, 1] if len(self.classes_) == 2 else scores
-
-    def scores_from_features(self, features) -> np.ndarray:
-        """Return decision scores for rows of a ``featurize`` matrix."""
-        check_is_fitted(self, "pipeline_")
-        scores = self.pipeline_.named_steps["model"].decision_function(features)
-        if scores.ndim == 1:  # binary problem: one score for the positive class
-            scores = np.column_stack([-scores, scores])
-        return self._align(np.asarray(scores, dtype=np.float64))
+        return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
 
     def proba_from_features(self, features) -> np.ndarray:
         """Return calibrated probabilities for rows of a ``featurize`` matrix."""
@@ -233,15 +214,6 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Return calibrated class probabilities, shape (n_samples, n_classes)."""
         return self.proba_from_features(self.featurize(X))
-
-    def _align(self, scores: np.ndarray) -> np.ndarray:
-        # After a calibration-only fit the pipeline may know fewer classes than classes_.
-        model_classes = self.pipeline_.classes_
-        if len(model_classes) == len(self.classes_):
-            return scores
-        full = np.full((scores.shape[0], len(self.classes_)), -1e3)
-        full[:, np.searchsorted(self.classes_, model_classes)] = scores
-        return full
 
     def predict(self, X) -> np.ndarray:
         """Return the most likely occupation code of each text."""
@@ -252,19 +224,17 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     def evidence(self, features_row, text: str, class_indices, top_n: int = 3) -> list[list[str]]:
         """Return, per class index, the words of ``text`` pushing it most towards that class.
 
-        ``features_row`` is the ``featurize`` row of ``text``; a word's weight is the sum of
-        feature value times coefficient over the n-grams it contains.
+        ``features_row`` is the ``featurize`` row of ``text``; a word's weight is the summed
+        contribution to the class score of the n-grams it contains.
         """
         check_is_fitted(self, "pipeline_")
-        model = self.pipeline_.named_steps["model"]
-        columns = np.searchsorted(model.classes_, self.classes_[np.asarray(class_indices)])
-        indices = features_row.indices
-        contributions = model.coef_[columns][:, indices].toarray() * features_row.data
+        indices, contributions = self.pipeline_.named_steps["model"].contributions(
+            features_row, np.asarray(class_indices))
         names = _feature_names(self.pipeline_.named_steps["features"])
         words = normalize_text(text).split()
         result = []
         for row in contributions:
-            best = np.argsort(-row)[: top_n * 3]
+            best = np.argsort(-row)[: top_n * 4]
             scored: dict[str, float] = {}
             for j in best:
                 if row[j] <= 0:

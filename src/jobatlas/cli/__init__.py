@@ -19,6 +19,8 @@ COMMANDS = [
     ("jobatlas.cli.classify", "train"),
     ("jobatlas.cli.data", "data"),
     ("jobatlas.cli.db", "db"),
+    ("jobatlas.cli.bulk", "export"),
+    ("jobatlas.cli.bulk", "import_"),
     ("jobatlas.cli.scrape", "scrape"),
     ("jobatlas.cli.trends", "trends"),
     ("jobatlas.cli.serve", "serve"),

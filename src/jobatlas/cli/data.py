@@ -63,6 +63,8 @@ def update(release: str, url: str | None, base_url: str | None, archive: str | N
         f"O*NET {result.release} installed in {result.folder} and active "
         f"(was {result.previous}); {result.rows['occupations']} occupations"
     )
+    if result.rebuilt is not None:
+        click.echo(f"occupation model retrained: {result.rebuilt}")
 
 
 @data.command()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
 
 
@@ -10,7 +13,7 @@ def db() -> None:
     """Create, migrate and inspect the postings database (SQLite or PostgreSQL)."""
 
 
-_URL_OPTION = click.option(
+URL_OPTION = click.option(
     "--url",
     "url",
     default=None,
@@ -19,26 +22,26 @@ _URL_OPTION = click.option(
 
 
 @db.command()
-@_URL_OPTION
+@URL_OPTION
 @click.option("--revision", default="head", show_default=True, help="Schema revision to reach.")
 def upgrade(url: str | None, revision: str) -> None:
     """Create the schema or migrate it to the newest revision."""
     from jobatlas.storage import upgrade as upgrade_schema
 
-    url = _database_url(url)
-    with _database_errors(url):
+    url = database_url(url)
+    with database_errors(url):
         reached = upgrade_schema(url, revision)
     click.echo(f"{_redact(url)}: schema at revision {reached}")
 
 
 @db.command()
-@_URL_OPTION
+@URL_OPTION
 def current(url: str | None) -> None:
     """Print the schema revision of the database and the newest one available."""
     from jobatlas.storage import current_revision, head_revision
 
-    url = _database_url(url)
-    with _database_errors(url):
+    url = database_url(url)
+    with database_errors(url):
         revision = current_revision(url)
     head = head_revision()
     state = "up to date" if revision == head else "run `jobatlas db upgrade`"
@@ -46,13 +49,13 @@ def current(url: str | None) -> None:
 
 
 @db.command()
-@_URL_OPTION
+@URL_OPTION
 def info(url: str | None) -> None:
     """Print the database URL, schema revision and how many postings it holds."""
     from jobatlas.storage import PostingRepository, current_revision, head_revision, make_engine
 
-    url = _database_url(url)
-    with _database_errors(url):
+    url = database_url(url)
+    with database_errors(url):
         revision = current_revision(url)
         click.echo(f"database: {_redact(url)}")
         click.echo(f"revision: {revision or 'none'} (newest {head_revision()})")
@@ -68,31 +71,23 @@ def info(url: str | None) -> None:
     click.echo(f"postings: {total} ({originals} originals, {total - originals} reposts)")
 
 
-def _database_url(url: str | None) -> str:
+def database_url(url: str | None) -> str:
     from jobatlas.config import Settings, normalize_database_url
 
     return normalize_database_url(url) if url else Settings.from_env().database_url
 
 
-class _database_errors:
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
     """Turn database and migration failures into one-line CLI errors."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type, exc, _tb) -> bool:
-        from alembic.util import CommandError
-        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-        if exc is None:
-            return False
-        if isinstance(exc, SQLAlchemyError | CommandError | ArgumentError | OSError):
-            message = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
-            raise click.ClickException(f"{_redact(self.url)}: {message}") from exc
-        return False
+    try:
+        yield
+    except (SQLAlchemyError, CommandError, ArgumentError, OSError) as exc:
+        message = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+        raise click.ClickException(f"{_redact(url)}: {message}") from exc
 
 
 def _redact(url: str) -> str:

@@ -1,4 +1,4 @@
-"""``jobatlas scrape``: crawl Craigslist job postings or schema.org JobPosting pages into the database.
+"""``jobatlas scrape``: crawl Craigslist job postings or schema.org JobPosting pages into storage.
 
 Crawling is polite by default (robots.txt, one request at a time per host, >= 2 s apart,
 backoff on 429/5xx, a stop on 403). Complying with each site's terms of use is the operator's
@@ -18,7 +18,7 @@ DISCOVERY_CHOICES = ("sitemap", "search_api", "listing")
 
 @click.group()
 def scrape() -> None:
-    """Crawl job postings into the database (polite by default; you answer for each site's terms)."""
+    """Crawl job postings into the database (polite by default; mind each site's terms)."""
 
 
 @scrape.command()

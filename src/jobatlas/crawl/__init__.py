@@ -1,1 +1,1 @@
-"""Crawling with Scrapy: spiders move bytes and call the pure parsers; a pipeline stores postings."""
+"""Crawling with Scrapy: spiders move bytes and call the pure parsers; a pipeline stores."""

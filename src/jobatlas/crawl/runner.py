@@ -195,7 +195,8 @@ class CrawlJob:
             except queue.Empty:
                 if not self.process.is_alive() and self.events.empty():
                     self.process.join()
-                    raise CrawlError(f"crawl process exited with code {self.process.exitcode}")
+                    code = self.process.exitcode
+                    raise CrawlError(f"crawl process exited with code {code}") from None
                 if time.monotonic() >= deadline:
                     return None
                 continue
@@ -309,7 +310,9 @@ def summarize(stats: dict, sink, elapsed: float) -> CrawlSummary:
         missing_fields=dict(counts.missing_fields),
         errors=errors,
         retries=stats.get("retry/count", 0),
-        blocked_hosts=sorted(k.split("/", 2)[2] for k in stats if k.startswith("jobatlas/blocked/")),
+        blocked_hosts=sorted(
+            key.split("/", 2)[2] for key in stats if key.startswith("jobatlas/blocked/")
+        ),
         store_errors=counts.store_errors,
         finish_reason=str(stats.get("finish_reason", "")),
         elapsed_seconds=round(elapsed, 3),

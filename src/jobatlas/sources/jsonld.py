@@ -1,4 +1,4 @@
-"""Read schema.org ``JobPosting`` data (JSON-LD or microdata) from any page into the posting schema."""
+"""Read schema.org ``JobPosting`` data (JSON-LD or microdata) from any page into postings."""
 
 from __future__ import annotations
 

@@ -117,6 +117,8 @@ class _Prepared:
     values: dict[str, Any]
     occupations: list[OccupationCode]
     indexes: list[int]  # input positions carrying this (source, source_id)
+    first_seen: datetime
+    last_seen: datetime
 
 
 class PostingRepository:
@@ -136,10 +138,20 @@ class PostingRepository:
         a reason and counted; the rest of the batch is stored.
         """
         seen_at = _utc(seen_at or datetime.now(UTC))
+        return self.upsert_sightings((posting, seen_at, seen_at) for posting in postings)
+
+    def upsert_sightings(
+        self, sightings: Iterable[tuple[Posting, datetime, datetime]]
+    ) -> UpsertResult:
+        """Store ``(posting, first_seen, last_seen)`` triples, e.g. from an export file.
+
+        Works as :meth:`upsert`, but each posting brings its own sighting times: a stored row
+        keeps the earliest ``first_seen`` and the latest ``last_seen``.
+        """
         result = UpsertResult()
-        for batch in _batches(enumerate(postings), self.batch_size):
+        for batch in _batches(enumerate(sightings), self.batch_size):
             result.ids.extend([None] * len(batch))
-            self._upsert_batch(batch, seen_at, result)
+            self._upsert_batch(batch, result)
         logger.info(
             "stored postings: %d new, %d duplicates, %d updated, %d rejected",
             result.new,
@@ -149,25 +161,23 @@ class PostingRepository:
         )
         return result
 
-    def _upsert_batch(
-        self, batch: list[tuple[int, Posting]], seen_at: datetime, result: UpsertResult
-    ) -> None:
+    def _upsert_batch(self, batch: list[tuple[int, tuple]], result: UpsertResult) -> None:
         prepared = _prepare_batch(batch, result)
         if not prepared:
             return
         try:
             with self.engine.begin() as connection:
-                self._write(connection, prepared, seen_at, result)
+                self._write(connection, prepared, result)
         except (DBAPIError, StatementError) as exc:
             # One bad value fails the whole statement; store the rest one by one.
             logger.warning("batch write failed (%s); retrying record by record", _reason(exc))
             for item in prepared:
-                self._write_one(item, seen_at, result)
+                self._write_one(item, result)
 
-    def _write_one(self, item: _Prepared, seen_at: datetime, result: UpsertResult) -> None:
+    def _write_one(self, item: _Prepared, result: UpsertResult) -> None:
         try:
             with self.engine.begin() as connection:
-                self._write(connection, [item], seen_at, result)
+                self._write(connection, [item], result)
         except (DBAPIError, StatementError) as exc:
             posting = item.candidate.posting
             for index in item.indexes:
@@ -179,7 +189,6 @@ class PostingRepository:
         self,
         connection: Connection,
         prepared: list[_Prepared],
-        seen_at: datetime,
         result: UpsertResult,
     ) -> None:
         existing = _existing(connection, [p.candidate.key for p in prepared])
@@ -187,9 +196,9 @@ class PostingRepository:
         link_duplicates(connection, new)
         rows = []
         for item in prepared:
-            row = dict(item.values, first_seen=seen_at, last_seen=seen_at)
+            row = dict(item.values, first_seen=item.first_seen, last_seen=item.last_seen)
             row["duplicate_of"] = item.candidate.original_id
-            row["classified_at"] = seen_at if item.occupations else None
+            row["classified_at"] = item.last_seen if item.occupations else None
             rows.append(row)
         id_by_key = _upsert_rows(connection, rows)
         id_by_index = {p.candidate.index: id_by_key[p.candidate.key] for p in prepared}
@@ -231,7 +240,7 @@ class PostingRepository:
     def get(self, posting_id: int) -> StoredPosting | None:
         """Return the stored posting with this id, or ``None``."""
         with self.engine.connect() as connection:
-            return _load(connection, [posting_id]).get(posting_id)
+            return load_postings(connection, [posting_id]).get(posting_id)
 
     def known_ids(self, source: str, source_ids: Iterable[str]) -> set[str]:
         """Return which of ``source_ids`` of ``source`` are already stored."""
@@ -278,7 +287,7 @@ class PostingRepository:
                 .offset(offset)
             )
             ids = list(connection.execute(query).scalars())
-            loaded = _load(connection, ids)
+            loaded = load_postings(connection, ids)
         return [loaded[i] for i in ids]
 
     def count_by_occupation(
@@ -318,7 +327,7 @@ class PostingRepository:
         query = select(POSTINGS.c.id).where(missing).order_by(POSTINGS.c.id).limit(limit)
         with self.engine.connect() as connection:
             ids = list(connection.execute(query).scalars())
-            loaded = _load(connection, ids)
+            loaded = load_postings(connection, ids)
         return [loaded[i] for i in ids]
 
     def count(self, include_duplicates: bool = False) -> int:
@@ -333,11 +342,11 @@ class PostingRepository:
 # -- preparing records -------------------------------------------------------------------------
 
 
-def _prepare_batch(batch: list[tuple[int, Posting]], result: UpsertResult) -> list[_Prepared]:
+def _prepare_batch(batch: list[tuple[int, tuple]], result: UpsertResult) -> list[_Prepared]:
     by_key: dict[tuple[str, str], _Prepared] = {}
-    for index, posting in batch:
+    for index, (posting, first_seen, last_seen) in batch:
         try:
-            item = _prepare(index, posting)
+            item = _prepare(index, posting, first_seen, last_seen)
         except InvalidPosting as exc:
             source = getattr(posting, "source", None)
             source_id = getattr(posting, "source_id", None)
@@ -349,19 +358,26 @@ def _prepare_batch(batch: list[tuple[int, Posting]], result: UpsertResult) -> li
         if earlier is not None:
             # The same ad twice in one batch: the later copy wins, both inputs get its id.
             item.indexes = earlier.indexes + item.indexes
+            item.first_seen = min(item.first_seen, earlier.first_seen)
+            item.last_seen = max(item.last_seen, earlier.last_seen)
             del by_key[item.candidate.key]
         by_key[item.candidate.key] = item
     return list(by_key.values())
 
 
-def _prepare(index: int, posting: Posting) -> _Prepared:
+def _prepare(index: int, posting: Posting, first_seen: Any, last_seen: Any) -> _Prepared:
     validate_posting(posting)
+    if not (isinstance(first_seen, datetime) and isinstance(last_seen, datetime)):
+        raise InvalidPosting("first_seen and last_seen must be datetimes")
+    first_seen, last_seen = _utc(first_seen), _utc(last_seen)
+    if first_seen > last_seen:
+        raise InvalidPosting(f"first_seen {first_seen} is after last_seen {last_seen}")
     posting = clean_posting(_without_nul(posting))
     shingle_set = comparable_shingles(posting.title, posting.body)
     keys = [] if shingle_set is None else band_keys(minhash_signature(shingle_set))
     values = posting_values(posting)
     candidate = Candidate(index=index, posting=posting, shingles=shingle_set, band_keys=keys)
-    return _Prepared(candidate, values, list(posting.occupations), [index])
+    return _Prepared(candidate, values, list(posting.occupations), [index], first_seen, last_seen)
 
 
 def _without_nul(posting: Posting) -> Posting:
@@ -548,7 +564,8 @@ def _count(prepared: list[_Prepared], existing: dict) -> dict[str, int]:
 # -- reading helpers ---------------------------------------------------------------------------
 
 
-def _load(connection: Connection, ids: list[int]) -> dict[int, StoredPosting]:
+def load_postings(connection: Connection, ids: list[int]) -> dict[int, StoredPosting]:
+    """Return the stored postings with these ids, with their occupation codes, by id."""
     rows, codes = {}, {}
     wanted = sorted(set(ids))
     for condition in matching(connection, POSTINGS.c.id, wanted):
@@ -620,7 +637,7 @@ def _search_near(
     page = order[offset : offset + limit]
     page_ids = [int(i) for i in ids[inside][page]]
     page_distances = distances[inside][page]
-    loaded = _load(connection, page_ids)
+    loaded = load_postings(connection, page_ids)
     return [
         dataclasses.replace(loaded[i], distance_km=round(float(d), 3))
         for i, d in zip(page_ids, page_distances, strict=True)

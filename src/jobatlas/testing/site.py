@@ -127,8 +127,9 @@ class LocalCraigslist:
     ):
         self.areas = resolve_areas(list(areas))
         self.categories = tuple(categories)
+        methods = ("sitemap", "search_api", "listing")
         self.discovery = discovery or {
-            a.hostname: ("sitemap", "search_api", "listing")[i % 3] for i, a in enumerate(self.areas)
+            a.hostname: methods[i % 3] for i, a in enumerate(self.areas)
         }
         self.blocked = blocked
         self.block_after = block_after
@@ -265,7 +266,8 @@ class LocalCraigslist:
              "rfSB7va5Vn4SdEBpSiTT9g", url),
             ('"title":"Roofer"', f'"title":"{job}"'),
             ("Roofer, Sider and board ups", html.escape(p.title)),
-            ('<span class="valu">Roofer</span>', f'<span class="valu">{html.escape(p.title)}</span>'),
+            ('<span class="valu">Roofer</span>',
+             f'<span class="valu">{html.escape(p.title)}</span>'),
             ("Looking for person who knows Roofing, siding and board ups. Other home improvement "
              "knowledge a plus.", html.escape(body)),
             ("7966147143", p.source_id),

@@ -1,4 +1,4 @@
-"""Posting pages: recorded fixtures (JSON-LD, HTML fallback, older markup, faults) and edge cases."""
+"""Posting pages: recorded fixtures (JSON-LD, HTML fallback, older markup, faults), edge cases."""
 
 from __future__ import annotations
 

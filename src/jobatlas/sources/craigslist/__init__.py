@@ -1,1 +1,1 @@
-"""Parsers for Craigslist posting, listing, sitemap and search-JSON responses, and its area reference."""
+"""Craigslist parsers (posting, listing, sitemap, search JSON) and its area reference."""

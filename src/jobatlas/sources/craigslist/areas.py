@@ -128,7 +128,8 @@ def resolve_categories(codes: list[str] | str, data_dir: Path = PACKAGE_DATA_DIR
         if code in ("all", ALL_JOBS):
             return [ALL_JOBS]
         if code not in known:
-            raise UnknownCategory(f"unknown job category {code!r}; known: {', '.join(sorted(known))}")
+            choices = ", ".join(sorted(known))
+            raise UnknownCategory(f"unknown job category {code!r}; known: {choices}")
         if code not in out:
             out.append(code)
     return out
@@ -161,7 +162,8 @@ def refresh_areas(cache_dir: Path, url: str = AREAS_URL, timeout: float = 30.0) 
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(records, handle)
     os.replace(tmp, target)
-    logger.info("cached %d Craigslist areas (%d US) in %s", len(areas), len(us_areas(areas)), target)
+    logger.info("cached %d Craigslist areas (%d US) in %s", len(areas), len(us_areas(areas)),
+                target)
     return target
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import fields
+from functools import cached_property
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -30,6 +30,11 @@ POST_ID_URL = re.compile(r"/(\d{6,})\.html")
 CATEGORY_URL = re.compile(r"craigslist\.org/(?:[a-z]{2,4}/)?([a-z]{3})/d/")
 AREA_URL = re.compile(r"/area/([a-z0-9]+)")
 ALL_PATHS = frozenset({"jjj", "sss", "ggg", "hhh", "bbb", "ccc"})
+# Fields read from the visible page when the JSON-LD lacks them (compensation is handled apart).
+HTML_FIELDS = ("source_id", "title", "body", "employment_type", "posted_at", "locality", "region",
+               "latitude", "longitude")
+LD_POSTING = lxml.etree.XPath("//script[@id='ld_posting_data']")
+TITLE = lxml.etree.XPath("//*[@id='titletextonly']")
 
 
 def parse_posting(
@@ -43,11 +48,13 @@ def parse_posting(
         doc = _document(html)
     except ParseError:
         return ParsedPosting(None, list(TRACKED_FIELDS))
-    from_html = _posting_from_html(doc, url)
-    from_ld = _posting_from_jsonld(doc, url, fallback_id=from_html.source_id)
-    posting = _merge(from_ld, from_html) if from_ld else from_html
-    posting.area = posting.area or _area(doc, url) or area
-    posting.category = posting.category or _category(doc, url) or category
+    page = _HtmlPage(doc, url)
+    posting = _posting_from_jsonld(doc, url, fallback_id=page.source_id)
+    if posting is None:
+        posting = Posting(source=SOURCE, source_id=page.source_id, url=url, title="")
+    _fill_from_html(posting, page)
+    posting.area = posting.area or page.area or area
+    posting.category = posting.category or page.category or category
     missing = missing_fields(posting)
     if not posting.title or not posting.source_id:
         return ParsedPosting(None, missing)
@@ -66,7 +73,7 @@ def _document(html: str | bytes) -> lxml.html.HtmlElement:
 
 def _posting_from_jsonld(doc: lxml.html.HtmlElement, url: str, fallback_id: str) -> Posting | None:
     """Return the posting described by ``script#ld_posting_data`` if it is a JobPosting."""
-    for script in doc.xpath("//script[@id='ld_posting_data']"):
+    for script in LD_POSTING(doc):
         try:
             data = load_jsonld(script.text or "")
         except ParseError:
@@ -77,43 +84,79 @@ def _posting_from_jsonld(doc: lxml.html.HtmlElement, url: str, fallback_id: str)
     return None
 
 
-def _posting_from_html(doc: lxml.html.HtmlElement, url: str) -> Posting:
-    """Read every field the visible page carries."""
-    attrs = _attributes(doc)
-    lat, lon = _coordinates(doc)
-    compensation = attrs.get("compensation")
-    return Posting(
-        source=SOURCE,
-        source_id=_post_id(doc, url),
-        url=url,
-        title=_first_text(doc, "//*[@id='titletextonly']"),
-        body=_body(doc),
-        compensation=Compensation(raw=compensation) if compensation else Compensation(),
-        employment_type=employment_type(attrs.get("employment type")),
-        posted_at=_posted_at(doc),
-        locality=_hood(doc),
-        region=_geo_region(doc),
-        latitude=lat,
-        longitude=lon,
-    )
+def _fill_from_html(posting: Posting, page: _HtmlPage) -> None:
+    """Fill each field the JSON-LD left empty from the visible page (read only when needed)."""
+    if not (posting.compensation.raw or posting.compensation.min_amount is not None):
+        raw = page.attributes.get("compensation")
+        posting.compensation = Compensation(raw=raw) if raw else Compensation()
+    for name in HTML_FIELDS:
+        if getattr(posting, name) in (None, ""):
+            setattr(posting, name, getattr(page, name))
 
 
-def _merge(primary: Posting, fallback: Posting) -> Posting:
-    """Take each field from ``primary`` (JSON-LD) unless it is empty there."""
-    merged = {}
-    for f in fields(Posting):
-        value = getattr(primary, f.name)
-        if f.name == "compensation":
-            value = value if (value.raw or value.min_amount is not None) else fallback.compensation
-        elif value in (None, "", []):
-            value = getattr(fallback, f.name)
-        merged[f.name] = value
-    return Posting(**merged)
+class _HtmlPage:
+    """The visible page's values, each read on first use."""
 
+    def __init__(self, doc: lxml.html.HtmlElement, url: str):
+        self.doc = doc
+        self.url = url
 
-def _first_text(doc: lxml.html.HtmlElement, xpath: str) -> str:
-    found = doc.xpath(xpath)
-    return clean_text(found[0].text_content()) if found else ""
+    @cached_property
+    def source_id(self) -> str:
+        return _post_id(self.doc, self.url)
+
+    @cached_property
+    def title(self) -> str:
+        found = TITLE(self.doc)
+        return clean_text(found[0].text_content()) if found else ""
+
+    @cached_property
+    def body(self) -> str:
+        return _body(self.doc)
+
+    @cached_property
+    def attributes(self) -> dict[str, str]:
+        return _attributes(self.doc)
+
+    @cached_property
+    def employment_type(self) -> str | None:
+        return employment_type(self.attributes.get("employment type"))
+
+    @cached_property
+    def posted_at(self):
+        return _posted_at(self.doc)
+
+    @cached_property
+    def locality(self) -> str | None:
+        return _hood(self.doc)
+
+    @cached_property
+    def region(self) -> str | None:
+        return _geo_region(self.doc)
+
+    @cached_property
+    def coordinates(self) -> tuple[float | None, float | None]:
+        return _coordinates(self.doc)
+
+    @property
+    def latitude(self) -> float | None:
+        return self.coordinates[0]
+
+    @property
+    def longitude(self) -> float | None:
+        return self.coordinates[1]
+
+    @cached_property
+    def breadcrumbs(self) -> list[str]:
+        return _breadcrumb_urls(self.doc)
+
+    @cached_property
+    def area(self) -> str | None:
+        return _area(self.breadcrumbs, self.url)
+
+    @cached_property
+    def category(self) -> str | None:
+        return _category(self.breadcrumbs, self.url)
 
 
 def _body(doc: lxml.html.HtmlElement) -> str:
@@ -194,14 +237,16 @@ def _breadcrumb_urls(doc: lxml.html.HtmlElement) -> list[str]:
         except json.JSONDecodeError:
             return []
         items = data.get("itemListElement", []) if isinstance(data, dict) else []
-        items = sorted((i for i in items if isinstance(i, dict)), key=lambda i: i.get("position", 0))
+        items = sorted(
+            (i for i in items if isinstance(i, dict)), key=lambda i: i.get("position", 0)
+        )
         return [i["item"] for i in items if isinstance(i.get("item"), str)]
     return []
 
 
-def _area(doc: lxml.html.HtmlElement, url: str) -> str | None:
+def _area(breadcrumbs: list[str], url: str) -> str | None:
     """Return the area hostname ("sfbay") from the posting URL or the breadcrumbs."""
-    for candidate in [url, *_breadcrumb_urls(doc)]:
+    for candidate in [url, *breadcrumbs]:
         host = urlsplit(candidate).hostname or ""
         if host.endswith(".craigslist.org") and host.count(".") == 2:
             name = host.split(".")[0]
@@ -213,13 +258,13 @@ def _area(doc: lxml.html.HtmlElement, url: str) -> str | None:
     return None
 
 
-def _category(doc: lxml.html.HtmlElement, url: str) -> str | None:
+def _category(breadcrumbs: list[str], url: str) -> str | None:
     """Return the category code ("trd") from the posting URL or the breadcrumbs."""
     match = CATEGORY_URL.search(url)
     if match:
         return match.group(1)
     found = None
-    for item in _breadcrumb_urls(doc):
+    for item in breadcrumbs:
         parts = urlsplit(item)
         cat = re.search(r"(?:^|&)cat=([a-z]{3})\b", parts.query)
         if cat is None and "/search/" in parts.path and "cat=" not in parts.query:

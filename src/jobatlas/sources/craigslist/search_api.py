@@ -1,12 +1,14 @@
-"""Decode the JSON the Craigslist front end fetches from ``sapi.craigslist.org/web/v8/postings/search``.
+"""Decode the search JSON the Craigslist front end fetches (``sapi.craigslist.org/web/v8/...``).
 
-Each item is a positional array: ``[id offset, date offset, category id, price, "loc:desc[:hood]~lat~lng",
-..., [6, slug], [13, token], ..., title]``; ids and dates are offsets from ``decode.minPostingId`` and
-``decode.minPostedDate``; ``decode.locations`` maps a location index to ``[area id, hostname, subarea]``.
+Each item is a positional array: ``[id offset, date offset, category id, price,
+"loc:desc[:hood]~lat~lng", ..., [6, slug], [13, token], ..., title]``; ids and dates are offsets
+from ``decode.minPostingId`` and ``decode.minPostedDate``; ``decode.locations`` maps a location
+index to ``[area id, hostname, subarea]``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -125,10 +127,8 @@ def _location(text: str, decode: dict) -> dict:
     desc = _lookup(decode.get("locationDescriptions"), indexes[1]) if len(indexes) > 1 else None
     out["locality"] = next((v for v in (hood, desc) if isinstance(v, str) and v), None)
     if len(parts) >= 3:
-        try:
+        with contextlib.suppress(ValueError):  # "~x~y" placeholders: no coordinates
             out["latitude"], out["longitude"] = float(parts[1]), float(parts[2])
-        except ValueError:
-            pass
     return out
 
 

@@ -56,4 +56,5 @@ class CraigslistUrls:
             return f"{LIVE_WWW}/view/d/{slug}/{item.token}"
         cat = item.category or category
         sub = f"/{item.subarea}" if item.subarea else ""
-        return f"{self.area_root(item.hostname or fallback_host)}{sub}/{cat}/d/{slug}/{item.source_id}.html"
+        root = self.area_root(item.hostname or fallback_host)
+        return f"{root}{sub}/{cat}/d/{slug}/{item.source_id}.html"
