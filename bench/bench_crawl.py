@@ -25,15 +25,20 @@ CRAWL_AREAS = ("sfbay", "boston", "newyork", "chicago", "seattle")
 CRAWL_CATEGORIES = ("trd", "lab", "fbh", "trp")
 
 
-def pages_per_second(parse, pages: list[tuple[bytes, str]], repeats: int) -> float:
-    """Return the median pages/s of ``parse(html, url)`` over the pages."""
-    rates = []
+def pages_per_second(parse, pages: list[tuple[bytes, str]], repeats: int) -> tuple[float, float]:
+    """Return the median pages/s of ``parse(html, url)``: per CPU second (one core), and wall.
+
+    CPU time is the one-core figure: on a machine shared with other work, wall time mostly
+    measures the neighbours.
+    """
+    cpu, wall = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started_cpu, started_wall = time.process_time(), time.perf_counter()
         for html, url in pages:
             parse(html, url)
-        rates.append(len(pages) / (time.perf_counter() - started))
-    return statistics.median(rates)
+        cpu.append(len(pages) / (time.process_time() - started_cpu))
+        wall.append(len(pages) / (time.perf_counter() - started_wall))
+    return statistics.median(cpu), statistics.median(wall)
 
 
 def bench_parsing(count: int, repeats: int) -> dict:
@@ -54,13 +59,14 @@ def bench_crawl(postings: int, cache_dir: str) -> dict:
         areas=CRAWL_AREAS, categories=CRAWL_CATEGORIES, per_category=per_category, faults=False
     ) as site:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.sqlite3", cache_dir=cache_dir)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         summary = run_craigslist_crawl(
             settings, site.areas, ["jjj"], base_url=site.base_url, throttle=False,
             scrapy_settings={"LOG_LEVEL": "WARNING", "DOWNLOAD_TIMEOUT": 60}, batch_size=500,
         )
         wall = time.perf_counter() - started
-    return {"postings": len(site.postings), "wall": wall, "summary": summary}
+        site_cpu = time.process_time() - started_cpu  # the stand-in site's server threads
+    return {"postings": len(site.postings), "wall": wall, "site_cpu": site_cpu, "summary": summary}
 
 
 def write_section(parsing: dict, crawl: dict | None) -> str:
@@ -75,11 +81,14 @@ def write_section(parsing: dict, crawl: dict | None) -> str:
         "",
         "| measure | value |",
         "|---|---|",
-        f"| `parse_posting`, one core (median of runs) | {parsing['parse_posting']:,.0f} pages/s "
-        f"({parsing['pages']:,} pages; target >= 500) |",
-        f"| baseline: extruct JSON-LD + microdata extraction, same pages | "
-        f"{parsing['extruct']:,.0f} pages/s |",
-        f"| ratio parse_posting / extruct | {parsing['parse_posting'] / parsing['extruct']:.1f}x |",
+        f"| `parse_posting`, one core, per CPU second (median of runs) | "
+        f"{parsing['parse_posting'][0]:,.0f} pages/s ({parsing['pages']:,} pages; target >= 500) |",
+        f"| `parse_posting`, wall clock on the shared machine | "
+        f"{parsing['parse_posting'][1]:,.0f} pages/s |",
+        f"| baseline: extruct JSON-LD + microdata extraction, same pages, per CPU second | "
+        f"{parsing['extruct'][0]:,.0f} pages/s |",
+        f"| ratio parse_posting / extruct (CPU) | "
+        f"{parsing['parse_posting'][0] / parsing['extruct'][0]:.1f}x |",
     ]
     if crawl:
         s = crawl["summary"]
@@ -88,7 +97,9 @@ def write_section(parsing: dict, crawl: dict | None) -> str:
             f"SQLite (target < 300 s) | {crawl['wall']:.0f} s wall ({s.elapsed_seconds:.0f} s in "
             f"the crawl process); {s.new + s.duplicate:,} stored, {s.classified:,} classified, "
             f"{s.pages_fetched:,} pages, {sum(s.errors.values())} errors |",
-            f"| crawl throughput | {crawl['postings'] / crawl['wall']:.0f} postings/s |",
+            f"| crawl CPU time: crawl process / stand-in site | {s.cpu_seconds:.0f} s / "
+            f"{crawl['site_cpu']:.0f} s |",
+            f"| crawl throughput (wall) | {crawl['postings'] / crawl['wall']:.0f} postings/s |",
         ]
     section = "\n".join(lines) + "\n"
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"

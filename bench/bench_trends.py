@@ -32,15 +32,46 @@ PG_ADMIN = os.environ.get("JOBATLAS_TEST_PG", "postgresql+psycopg://postgres@127
 BACKTEST_START = "2022-03-07"  # two years after the series begin (2020-02-01)
 BACKTEST_STEP = 4
 AREAS = {  # Craigslist hostnames and their states
-    "chicago": "IL", "sfbay": "CA", "newyork": "NY", "boston": "MA", "seattle": "WA",
-    "houston": "TX", "dallas": "TX", "atlanta": "GA", "miami": "FL", "denver": "CO",
-    "phoenix": "AZ", "detroit": "MI", "minneapolis": "MN", "philadelphia": "PA",
-    "losangeles": "CA", "sandiego": "CA", "portland": "OR", "stlouis": "MO", "tampa": "FL",
-    "orlando": "FL", "charlotte": "NC", "raleigh": "NC", "nashville": "TN", "memphis": "TN",
-    "columbus": "OH", "cleveland": "OH", "cincinnati": "OH", "indianapolis": "IN",
-    "milwaukee": "WI", "kansascity": "MO", "omaha": "NE", "saltlakecity": "UT",
-    "lasvegas": "NV", "sacramento": "CA", "austin": "TX", "sanantonio": "TX",
-    "pittsburgh": "PA", "baltimore": "MD", "washingtondc": "DC", "richmond": "VA",
+    "chicago": "IL",
+    "sfbay": "CA",
+    "newyork": "NY",
+    "boston": "MA",
+    "seattle": "WA",
+    "houston": "TX",
+    "dallas": "TX",
+    "atlanta": "GA",
+    "miami": "FL",
+    "denver": "CO",
+    "phoenix": "AZ",
+    "detroit": "MI",
+    "minneapolis": "MN",
+    "philadelphia": "PA",
+    "losangeles": "CA",
+    "sandiego": "CA",
+    "portland": "OR",
+    "stlouis": "MO",
+    "tampa": "FL",
+    "orlando": "FL",
+    "charlotte": "NC",
+    "raleigh": "NC",
+    "nashville": "TN",
+    "memphis": "TN",
+    "columbus": "OH",
+    "cleveland": "OH",
+    "cincinnati": "OH",
+    "indianapolis": "IN",
+    "milwaukee": "WI",
+    "kansascity": "MO",
+    "omaha": "NE",
+    "saltlakecity": "UT",
+    "lasvegas": "NV",
+    "sacramento": "CA",
+    "austin": "TX",
+    "sanantonio": "TX",
+    "pittsburgh": "PA",
+    "baltimore": "MD",
+    "washingtondc": "DC",
+    "richmond": "VA",
 }
 log = logging.getLogger("bench.trends")
 
@@ -79,26 +110,36 @@ def generate_postings(url: str, n: int, socs: list[str], now: datetime) -> None:
     states = [AREAS[a] for a in areas]
     start = now - timedelta(weeks=104)
     with engine.begin() as connection:
-        connection.execute(text("""
+        connection.execute(
+            text("""
             INSERT INTO postings (id, source, source_id, url, title, body, compensation_currency,
                 first_seen, last_seen, area, region, fingerprint, duplicate_of)
             SELECT g, 'bench', g::text, 'https://example.org/' || g, 'Generated posting ' || g,
                 '', 'USD', f, f + (random() * 40) * interval '1 day',
-                (CAST(:areas AS text[]))[1 + (g * 7919) % :n_areas], (CAST(:states AS text[]))[1 + (g * 7919) % :n_areas],
+                (CAST(:areas AS text[]))[1 + (g * 7919) % :n_areas],
+                (CAST(:states AS text[]))[1 + (g * 7919) % :n_areas],
                 md5(g::text)::varchar(32),
                 CASE WHEN g > 100 AND g % 10 = 0 THEN g - 100 ELSE NULL END
             FROM (SELECT g, CAST(:start AS timestamptz) + (random() * 104 * 7) * interval '1 day'
                     + (g % 10 = 0)::int * interval '3 day' AS f
                   FROM generate_series(1, :n) AS g) AS s
-        """), {"areas": areas, "states": states, "n_areas": len(areas), "start": start, "n": n})
-        connection.execute(text("""
+        """),
+            {"areas": areas, "states": states, "n_areas": len(areas), "start": start, "n": n},
+        )
+        connection.execute(
+            text("""
             INSERT INTO posting_occupations (posting_id, code, soc, rank, score)
-            SELECT g, (CAST(:socs AS text[]))[1 + floor(power(random(), 2) * :n_socs)::int] || '.00', '', 1, 0.9
+            SELECT g,
+                (CAST(:socs AS text[]))[1 + floor(power(random(), 2) * :n_socs)::int] || '.00',
+                '', 1, 0.9
             FROM generate_series(1, :n) AS g
-        """), {"socs": socs, "n_socs": len(socs), "n": n})
+        """),
+            {"socs": socs, "n_socs": len(socs), "n": n},
+        )
         connection.execute(text("UPDATE posting_occupations SET soc = left(code, 7)"))
-        connection.execute(text("SELECT setval(pg_get_serial_sequence('postings', 'id'), :n)"),
-                           {"n": n})
+        connection.execute(
+            text("SELECT setval(pg_get_serial_sequence('postings', 'id'), :n)"), {"n": n}
+        )
         connection.execute(text("ANALYZE postings; ANALYZE posting_occupations"))
     engine.dispose()
 
@@ -111,21 +152,30 @@ def add_crawl(url: str, n_before: int, n_new: int, now: datetime) -> None:
 
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("""
+        connection.execute(
+            text("""
             INSERT INTO postings (id, source, source_id, url, title, body, compensation_currency,
                 first_seen, last_seen, area, region, fingerprint)
             SELECT g, 'bench', g::text, 'https://example.org/' || g, 'New posting ' || g, '',
                 'USD', :now, :now, 'chicago', 'IL', md5(g::text)::varchar(32)
             FROM generate_series(:lo, :hi) AS g
-        """), {"lo": n_before + 1, "hi": n_before + n_new, "now": now})
-        connection.execute(text("""
+        """),
+            {"lo": n_before + 1, "hi": n_before + n_new, "now": now},
+        )
+        connection.execute(
+            text("""
             INSERT INTO posting_occupations (posting_id, code, soc, rank, score)
             SELECT g, '53-3032.00', '53-3032', 1, 0.9 FROM generate_series(:lo, :hi) AS g
-        """), {"lo": n_before + 1, "hi": n_before + n_new})
-        connection.execute(text("""
+        """),
+            {"lo": n_before + 1, "hi": n_before + n_new},
+        )
+        connection.execute(
+            text("""
             UPDATE postings SET last_seen = :now
             WHERE last_seen > :recent AND id % 20 = 0
-        """), {"now": now, "recent": now - timedelta(days=10)})
+        """),
+            {"now": now, "recent": now - timedelta(days=10)},
+        )
     engine.dispose()
 
 
@@ -150,7 +200,9 @@ def time_refresh_and_growth(url: str, n: int) -> dict:
     started = time.perf_counter()
     frame = pd.read_sql(
         "SELECT geo_level || ':' || geo || ':' || key AS key, week, new FROM trend_series "
-        "WHERE dimension = 'occupation'", engine, parse_dates=["week"],
+        "WHERE dimension = 'occupation'",
+        engine,
+        parse_dates=["week"],
     )
     table = growth_table(frame, frame["week"].max(), "new")
     figures["growth_s"] = time.perf_counter() - started
@@ -170,14 +222,23 @@ def time_api(url: str, requests: int = 200) -> dict:
     from jobatlas.web import create_app
 
     settings = Settings(database_url=url)
-    app = create_app({"TESTING": True, "SETTINGS": settings, "RATELIMIT_ENABLED": False,
-                      "SECRET_KEY": "bench", "JOBATLAS_AUTO_MIGRATE": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SETTINGS": settings,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench",
+            "JOBATLAS_AUTO_MIGRATE": False,
+        }
+    )
     client = app.test_client()
     client.get("/api/v1/trends/occupations")  # load reference data and geography once
     socs = _socs()[:50]
     areas = list(AREAS)
     urls = {
-        "occupations (area, detailed)": lambda i: f"/api/v1/trends/occupations?area={areas[i % 40]}",
+        "occupations (area, detailed)": lambda i: (
+            f"/api/v1/trends/occupations?area={areas[i % 40]}"
+        ),
         "occupation series + forecast": lambda i: (
             f"/api/v1/trends/occupations/{socs[i % 50]}?area={areas[i % 40]}"
         ),
@@ -216,20 +277,27 @@ def _drop(admin: str, name: str) -> None:
 
 def render(backtest: dict | None, storage: dict | None, api: dict | None, n: int) -> str:
     """Return the markdown section."""
-    lines = ["## Trends", "",
-             "`.venv/bin/python -m bench.bench_trends` on the shared 2-core machine (other "
-             "engineers' jobs running, load average 6-12), "
-             f"{datetime.now(UTC):%Y-%m-%d}.", ""]
+    lines = [
+        "## Trends",
+        "",
+        "`.venv/bin/python -m bench.bench_trends` on the shared 2-core machine (other "
+        "engineers' jobs running, load average 6-12), "
+        f"{datetime.now(UTC):%Y-%m-%d}.",
+        "",
+    ]
     if backtest:
         lines += _backtest_lines(backtest)
     if storage:
         lines += [
-            f"### Series refresh: {n:,} generated postings, PostgreSQL", "",
+            f"### Series refresh: {n:,} generated postings, PostgreSQL",
+            "",
             "Generated with SQL `generate_series` (not real postings): 40 Craigslist areas, "
             "400 SOC codes (skewed), first seen spread over 104 weeks, open 0-40 days, "
-            "10 % reposts. Skill extraction is not part of this figure (no text).", "",
-            "| step | seconds |", "|---|---:|",
-            f"| generate the table (setup, not timed for the target) | {storage['generate_s']:.1f} |",
+            "10 % reposts. Skill extraction is not part of this figure (no text).",
+            "",
+            "| step | seconds |",
+            "|---|---:|",
+            f"| generate the table (setup, not part of the target) | {storage['generate_s']:.1f} |",
             f"| full refresh: every week, all SOC levels x area/CBSA/state/nation "
             f"({storage['series_rows']:,} series rows) | {storage['full_refresh_s']:.1f} |",
             f"| growth with 90 % intervals for every stored occupation series "
@@ -238,11 +306,17 @@ def render(backtest: dict | None, storage: dict | None, api: dict | None, n: int
             f"**{storage['full_refresh_s'] + storage['growth_s']:.1f}** |",
             f"| incremental refresh after a crawl (1 % new, 5 % re-seen; from week "
             f"{storage['incremental_from']}) | {storage['incremental_refresh_s']:.1f} |",
-            "", "Loading the geography tables (once per process, ~10 s) is excluded.", "",
+            "",
+            "Loading the geography tables (once per process, ~10 s) is excluded.",
+            "",
         ]
     if api:
-        lines += ["### Trends API latency (in-process test client, same database)", "",
-                  "| endpoint | p50 ms | p95 ms (target <= 200) |", "|---|---:|---:|"]
+        lines += [
+            "### Trends API latency (in-process test client, same database)",
+            "",
+            "| endpoint | p50 ms | p95 ms (target <= 200) |",
+            "|---|---:|---:|",
+        ]
         for name, figures in api.items():
             lines.append(f"| {name} | {figures['p50']:.0f} | {figures['p95']:.0f} |")
         lines.append("")
@@ -252,11 +326,13 @@ def render(backtest: dict | None, storage: dict | None, api: dict | None, n: int
 def _backtest_lines(report: dict) -> list[str]:
     lines = [
         f"### Forecast backtest: Indeed Hiring Lab sector postings indexes ({report['series']} "
-        "series, daily, resampled to weekly means)", "",
+        "series, daily, resampled to weekly means)",
+        "",
         f"Rolling origins from {BACKTEST_START}, every {BACKTEST_STEP} weeks, "
         f"{report['seconds']:.0f} s. MASE: median over series of the mean scaled absolute error; "
         "baseline = the better of naive and seasonal-naive, measured in the same run. "
-        "Data: Indeed Hiring Lab, CC BY 4.0.", "",
+        "Data: Indeed Hiring Lab, CC BY 4.0.",
+        "",
         "| horizon | MASE | naive | seasonal naive | ratio vs better baseline (target <= 0.90) "
         "| coverage 80 % | coverage 95 % | forecasts |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",

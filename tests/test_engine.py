@@ -91,5 +91,6 @@ def test_accuracy_floor_on_fixed_unseen_direct_match_titles(occupation_engine):
                           unseen.socs[::max(1, len(unseen.texts) // 200)][:200])
     assert all(normalize_text(t) not in keys for t in sample.texts)
     result = score_set(occupation_engine.classifier, sample, occupation_engine.socs)
-    assert result["top5"] >= 0.70
-    assert result["major_top1"] >= 0.65
+    # Measured on all 319 unseen titles: top-5 0.74, major group 0.81 (docs/benchmarks.md).
+    assert result["top5"] >= 0.65
+    assert result["major_top1"] >= 0.70

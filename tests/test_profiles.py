@@ -167,3 +167,20 @@ def test_bad_codes(ref):
     assert get_occupation_or_none(ref, "53-3099.99") is None
     assert get_occupation_or_none(ref, "nonsense") is None
     assert get_occupation_or_none(ref, "53-3032")["title"].startswith("Heavy")
+
+
+def test_profiles_do_not_share_mutable_lists(ref):
+    first = occupation_profile(ref, "53-3032")
+    first.tasks.clear()
+    first.wages["local"] = "changed"
+    again = occupation_profile(ref, "53-3032")
+    assert len(again.tasks) == 10
+    assert again.wages["local"] is None
+
+
+def test_same_occupation_in_two_places(ref):
+    columbus = occupation_profile(ref, "53-3032", resolve_location("43215"))
+    chicago = occupation_profile(ref, "53-3032", resolve_location("60601"))
+    assert columbus.wages["local"].area_title == "Columbus, OH"
+    assert chicago.wages["local"].area_title.startswith("Chicago")
+    assert chicago.location["zip"] == "60601"

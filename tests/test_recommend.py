@@ -264,3 +264,8 @@ def test_cook_resume_end_to_end(ref, engine):
 def test_recommend_validates_top_k(ref, index):
     with pytest.raises(ValueError, match="top_k"):
         recommend("cook", engine=None, ref=ref, top_k=0, index=index)
+
+
+def test_unknown_codes_from_the_classifier_are_skipped(ref, index):
+    result = moves(ref, index, "cook", [Match("35-2099.99", 0.9), *COOK])
+    assert [o.code for o in result.occupations] == ["35-2014.00", "35-2021.00"]

@@ -152,3 +152,16 @@ def test_work_activity_lookup(vocabulary):
     activity = next(m.skill for m in found if m.skill.kind == "work_activity")
     assert vocabulary.skill(activity.id) == activity
     assert vocabulary.skill("work_activity:nope") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("Hazmat and tanker endorsements", True), ("Endorsements: doubles, tanker", True),
+     ("Drove a tanker truck for a dairy", False)],
+)
+def test_tanker_endorsement_needs_the_word_endorsement(text, found):
+    assert ("tanker" in credential_ids(text)) is found
+
+
+def test_ambiguous_one_word_tools_are_not_matched(vocabulary):
+    assert "Rules" not in names(vocabulary.extract("Followed safety rules and levels"))

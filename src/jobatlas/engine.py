@@ -108,22 +108,27 @@ class OccupationEngine:
             raise InputError(f"top_k must be at least 1, got {top_k}")
         checked = [check_text(text) for text in texts]
         results: list[list[OccupationMatch]] = []
-        for start in range(0, len(checked), _CHUNK):
-            results.extend(self._classify_chunk(checked[start : start + _CHUNK], top_k))
+        units: list[str] = []
+        counts: list[int] = []
+        for text in checked:
+            pieces = classification_units(text)
+            units.extend(pieces)
+            counts.append(len(pieces))
+            # Bound the dense probability matrix (units x occupations) held at once.
+            if len(units) >= _CHUNK:
+                results.extend(self._classify_units(units, counts, top_k))
+                units, counts = [], []
+        if units:
+            results.extend(self._classify_units(units, counts, top_k))
         return results
 
-    def _classify_chunk(self, texts: list[str], top_k: int) -> list[list[OccupationMatch]]:
-        units, owner = [], []
-        for i, text in enumerate(texts):
-            for unit in classification_units(text):
-                units.append(unit)
-                owner.append(i)
+    def _classify_units(self, units: list[str], counts: list[int], top_k: int):
         features = self.classifier.featurize(units)
         proba = self.classifier.proba_from_features(features)
-        owner = np.asarray(owner)
+        ends = np.cumsum(counts)
         return [
-            self._matches(units, features, proba, np.flatnonzero(owner == i), top_k)
-            for i in range(len(texts))
+            self._matches(units, features, proba, np.arange(end - count, end), top_k)
+            for count, end in zip(counts, ends, strict=True)
         ]
 
     def _matches(self, units, features, proba, rows, top_k) -> list[OccupationMatch]:

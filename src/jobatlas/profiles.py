@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +68,64 @@ _OUTLOOK_WORDS = (
     (-1, "Little or no change"),
 )
 _DECLINE = "Decline"
+
+
+_MAX_MEMO = 200_000
+_TABLES = ("tasks", "skills", "knowledge", "technology_skills", "tools", "related", "education")
+
+
+class CodeRows:
+    """Row positions of each occupation in the O*NET tables, so a profile needs no table scans."""
+
+    def __init__(self, ref):
+        self._positions = {
+            name: getattr(ref, name).groupby("code", sort=False).indices for name in _TABLES
+        }
+        tools = ref.tools.drop_duplicates(["code", "example"])
+        self.tool_spread: dict[str, int] = tools["example"].value_counts().to_dict()
+        self.profiles: dict[str, OccupationProfile] = {}
+        self._local_wages: dict[tuple, WageSummary | None] = {}
+
+    def local_wage(self, ref, soc: str, location) -> WageSummary | None:
+        """Return ``local_wage`` memoized per (SOC, metro, state): OEWS rows never change."""
+        if location is None:
+            return None
+        key = (soc, getattr(location, "cbsa", None), getattr(location, "state", None))
+        if key not in self._local_wages:
+            if len(self._local_wages) >= _MAX_MEMO:
+                self._local_wages.clear()
+            self._local_wages[key] = local_wage(ref, soc, location)
+        return self._local_wages[key]
+
+    def rows(self, ref, name: str, code: str) -> pd.DataFrame:
+        """Return the rows of table ``name`` for ``code`` (empty when it has none)."""
+        table = getattr(ref, name)
+        positions = self._positions[name].get(code)
+        return table.iloc[positions] if positions is not None else table.iloc[:0]
+
+
+_CACHE: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def per_reference(ref, kind: str, build: Callable[[object], object]):
+    """Return ``build(ref)``, computed once per live ``ReferenceData`` and ``kind``.
+
+    Derived, read-only lookups only: the entry is dropped when ``ref`` is garbage collected.
+    """
+    key = (id(ref), kind)
+    with _CACHE_LOCK:
+        entry = _CACHE.get(key)
+        if entry is not None and entry[0]() is ref:
+            return entry[1]
+        value = build(ref)
+        _CACHE[key] = (weakref.ref(ref, lambda _: _CACHE.pop(key, None)), value)
+        return value
+
+
+def code_rows(ref) -> CodeRows:
+    """Return the ``CodeRows`` of ``ref`` (built on first use)."""
+    return per_reference(ref, "profiles.CodeRows", CodeRows)
 
 
 class UnknownOccupation(LookupError):
@@ -217,6 +278,23 @@ def get_occupation_or_none(ref, code: str) -> pd.Series | None:
 def occupation_profile(ref, code: str, location=None) -> OccupationProfile:
     """Return the profile of one occupation; ``location`` (a ``geo.Location``) adds local pay."""
     code = resolve_code(ref, code)
+    parts = code_rows(ref)
+    base = parts.profiles.get(code)
+    if base is None:
+        # What does not depend on the place is the same on every request: build it once.
+        base = parts.profiles.setdefault(code, _base_profile(ref, parts, code))
+    local = parts.local_wage(ref, base.soc, location)
+    return dataclasses.replace(
+        base,
+        tasks=list(base.tasks), skills=list(base.skills), knowledge=list(base.knowledge),
+        technology=list(base.technology), tools=list(base.tools),
+        credentials=list(base.credentials), related=list(base.related),
+        wages={"national": base.wages["national"], "local": local},
+        location=location_dict(location),
+    )
+
+
+def _base_profile(ref, parts: CodeRows, code: str) -> OccupationProfile:
     row = ref.occupations.loc[code]
     soc = str(row["soc"])
     return OccupationProfile(
@@ -226,17 +304,16 @@ def occupation_profile(ref, code: str, location=None) -> OccupationProfile:
         description=str(row["description"]),
         onet_url=onet_url(code),
         job_zone=job_zone_info(ref, _optional_int(row["job_zone"])),
-        typical_education=_typical_education(ref, code),
-        tasks=_tasks(ref, code),
-        skills=_ratings(ref.skills, code),
-        knowledge=_ratings(ref.knowledge, code),
-        technology=_technology(ref, code),
-        tools=_tools(ref, code),
+        typical_education=_typical_education(parts.rows(ref, "education", code)),
+        tasks=_tasks(parts.rows(ref, "tasks", code)),
+        skills=_ratings(parts.rows(ref, "skills", code)),
+        knowledge=_ratings(parts.rows(ref, "knowledge", code)),
+        technology=_technology(parts.rows(ref, "technology_skills", code)),
+        tools=_tools(parts.rows(ref, "tools", code), parts.tool_spread, len(ref.occupations)),
         credentials=[credential.name for credential in credentials_for(soc)],
-        wages=wages_for(ref, soc, location),
+        wages={"national": wage_summary(ref.wages.national(soc), "national"), "local": None},
         outlook=outlook_for(ref, soc),
-        related=_related(ref, code),
-        location=location_dict(location),
+        related=_related(ref, parts.rows(ref, "related", code)),
     )
 
 
@@ -338,17 +415,14 @@ def location_dict(location) -> dict[str, Any] | None:
     return {name: getattr(location, name, None) for name in names}
 
 
-def _tasks(ref, code: str) -> list[str]:
-    tasks = ref.tasks[ref.tasks["code"] == code]
+def _tasks(tasks: pd.DataFrame) -> list[str]:
     # O*NET's task ratings are not shipped; core tasks come first, in O*NET's order.
     order = tasks.assign(core=tasks["task_type"] != "Core").sort_values(["core", "task_id"])
     return order["task"].head(TOP_TASKS).tolist()
 
 
-def _ratings(table: pd.DataFrame, code: str) -> list[Rating]:
-    rows = table[table["code"] == code].sort_values(
-        ["importance", "level"], ascending=False
-    ).head(TOP_RATINGS)
+def _ratings(rows: pd.DataFrame) -> list[Rating]:
+    rows = rows.sort_values(["importance", "level"], ascending=False).head(TOP_RATINGS)
     return [
         Rating(name=str(name), importance=float(importance), level=float(level))
         for name, importance, level in zip(rows["name"], rows["importance"], rows["level"],
@@ -356,8 +430,7 @@ def _ratings(table: pd.DataFrame, code: str) -> list[Rating]:
     ]
 
 
-def _technology(ref, code: str) -> list[TechnologyItem]:
-    rows = ref.technology_skills[ref.technology_skills["code"] == code]
+def _technology(rows: pd.DataFrame) -> list[TechnologyItem]:
     rows = rows.sort_values(["hot", "in_demand", "example"], ascending=[False, False, True])
     return [
         TechnologyItem(name=str(r.example), category=str(r.commodity_title), hot=bool(r.hot),
@@ -366,23 +439,20 @@ def _technology(ref, code: str) -> list[TechnologyItem]:
     ]
 
 
-def _tools(ref, code: str) -> list[ToolItem]:
-    tools = ref.tools
-    rows = tools[tools["code"] == code].drop_duplicates("example")
-    shared = tools.loc[tools["example"].isin(rows["example"]), "example"].value_counts()
-    spread = rows["example"].map(shared)
+def _tools(rows: pd.DataFrame, spread: dict[str, int], occupations: int) -> list[ToolItem]:
+    rows = rows.drop_duplicates("example")
+    shared = rows["example"].map(spread)
     # Equipment shared by a few occupations is what a worker recognizes as the job's own
     # ("Dump trucks"); what nearly every occupation uses goes last.
-    ubiquitous = spread > 0.1 * len(ref.occupations)
-    rows = rows.assign(spread=spread, ubiquitous=ubiquitous).sort_values(
+    rows = rows.assign(spread=shared, ubiquitous=shared > 0.1 * occupations).sort_values(
         ["ubiquitous", "spread", "example"], ascending=[True, False, True]
     )
     return [ToolItem(name=str(r.example), category=str(r.commodity_title))
             for r in rows.head(TOP_TOOLS).itertuples()]
 
 
-def _related(ref, code: str) -> list[RelatedOccupation]:
-    rows = ref.related[ref.related["code"] == code].sort_values("index").head(TOP_RELATED)
+def _related(ref, rows: pd.DataFrame) -> list[RelatedOccupation]:
+    rows = rows.sort_values("index").head(TOP_RELATED)
     occupations = ref.occupations
     return [
         RelatedOccupation(
@@ -396,8 +466,7 @@ def _related(ref, code: str) -> list[RelatedOccupation]:
     ]
 
 
-def _typical_education(ref, code: str) -> str | None:
-    rows = ref.education[ref.education["code"] == code]
+def _typical_education(rows: pd.DataFrame) -> str | None:
     if rows.empty:
         return None
     return _optional_text(rows["education"].iloc[0])

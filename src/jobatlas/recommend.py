@@ -17,8 +17,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import threading
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,11 +30,12 @@ from jobatlas.profiles import (
     JobZoneInfo,
     Outlook,
     WageSummary,
+    code_rows,
     job_zone_info,
-    local_wage,
     location_dict,
     onet_url,
     outlook_for,
+    per_reference,
     wage_summary,
 )
 from jobatlas.skills import (
@@ -71,7 +70,6 @@ MAX_GAPS = 6
 DEFAULT_RADIUS_KM = 50.0
 DEFAULT_POSTINGS = 20
 _BAND_KM = 10.0  # postings within the same 10 km band are ordered newest first
-_MAX_MEMO = 200_000
 
 
 @dataclass(frozen=True)
@@ -107,18 +105,10 @@ class RecommenderIndex:
     technology: dict[str, list[str]]  # software employers ask for (O*NET "in demand")
     vocabulary: SkillVocabulary
     _word_keys: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
-    _local_wages: dict[tuple, WageSummary | None] = field(repr=False, default_factory=dict)
 
     def local_wage(self, ref, soc: str, location) -> WageSummary | None:
-        """Return ``profiles.local_wage`` memoized per (SOC, metro, state): OEWS rows are fixed."""
-        if location is None:
-            return None
-        key = (soc, getattr(location, "cbsa", None), getattr(location, "state", None))
-        if key not in self._local_wages:
-            if len(self._local_wages) >= _MAX_MEMO:
-                self._local_wages.clear()
-            self._local_wages[key] = local_wage(ref, soc, location)
-        return self._local_wages[key]
+        """Return pay in the location's metro area or state (memoized per reference data)."""
+        return code_rows(ref).local_wage(ref, soc, location)
 
     @classmethod
     def build(cls, ref) -> RecommenderIndex:
@@ -152,20 +142,9 @@ class RecommenderIndex:
         )
 
 
-_INDEXES: dict[int, tuple[weakref.ref, RecommenderIndex]] = {}
-_INDEX_LOCK = threading.Lock()
-
-
 def recommender_index(ref) -> RecommenderIndex:
     """Return the index of ``ref``, building it on first use (one per live reference data)."""
-    key = id(ref)
-    with _INDEX_LOCK:
-        entry = _INDEXES.get(key)
-        if entry is not None and entry[0]() is ref:
-            return entry[1]
-        index = RecommenderIndex.build(ref)
-        _INDEXES[key] = (weakref.ref(ref, lambda _: _INDEXES.pop(key, None)), index)
-        return index
+    return per_reference(ref, "recommend.RecommenderIndex", RecommenderIndex.build)
 
 
 @dataclass(frozen=True)
@@ -275,7 +254,7 @@ def recommend(
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
     index = index or recommender_index(ref)
-    matches = [m for m in engine.classify(text, top_k=max(top_k, 10)) if m.code in index.position]
+    matches = engine.classify(text, top_k=max(top_k, 10))
     return recommend_for_matches(
         text, matches, ref, index, location=location, job_zones=zones, repository=repository,
         top_k=top_k, related_k=related_k, radius_km=radius_km, posting_limit=posting_limit,
@@ -296,8 +275,10 @@ def recommend_for_matches(
     radius_km: float = DEFAULT_RADIUS_KM,
     posting_limit: int = DEFAULT_POSTINGS,
 ) -> Recommendation:
-    """Build the recommendation from classifier matches (``code``, ``title``, ``score``, ...)."""
+    """Build the recommendation from classifier matches (``code``, ``score``, ``evidence``)."""
     zones = _checked_zones(job_zones)
+    # A model trained on another O*NET release may know codes this reference data lacks.
+    matches = [m for m in matches if m.code in index.position]
     mentions = index.vocabulary.extract(text)
     shown = [m for m in matches if _zone_ok(index, m.code, zones)][:top_k]
     occupations = [_occupation_result(ref, index, m, location) for m in shown]

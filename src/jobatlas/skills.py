@@ -59,6 +59,11 @@ _AMBIGUOUS_PRODUCT_NAMES = frozenset(
     _words("Word Access Project Office Teams Publisher Sheets Docs Drive Forms Calendar Sites Keep "
     "Classroom Photos Pages Numbers Keynote Mail Maps Meet Chat Search Analytics Ads")
 )
+# One-word tool names that are mostly ordinary words in a resume ("followed the rules").
+_AMBIGUOUS_TOOL_NAMES = frozenset(
+    _words("Rules Levels Files Squares Planes Floats Picks Jacks Pads Pens Cards Boards Forms "
+           "Stands Plates Screens Tables Bars Guides Points Lines Stamps Tapes")
+)
 _VENDORS = ("Microsoft", "Adobe", "Google", "Intuit", "IBM", "Oracle", "Apple", "Autodesk", "Corel")
 _MAX_PHRASE_TOKENS = 6
 
@@ -143,7 +148,9 @@ CREDENTIALS: tuple[Credential, ...] = (
                ("53-3032", "53-3051", "53-3052", "53-7081")),
     Credential("hazmat", "Hazardous materials (Hazmat) endorsement",
                r"(?i:haz[\s-]?mat|hazardous\s+materials?\s+endorsement)"),
-    Credential("tanker", "Tanker endorsement", r"(?i:tanker\s+endorsement|tanker)"),
+    # "Tanker" alone is often the truck, not the license: the word endorsement must be near.
+    Credential("tanker", "Tanker endorsement",
+               r"(?i:tanker(?=[^.\n]{0,40}endorsement)|endorsements?\b[^.\n]{0,40}?\btanker)"),
     Credential("twic", "TWIC card (port access)",
                r"\bTWIC\b|(?i:transportation\s+worker\s+identification)"),
     Credential("drivers_license", "Driver's license and clean driving record",
@@ -284,7 +291,7 @@ class SkillVocabulary:
             skill = Skill(id=f"technology:{name}", name=name, kind="technology")
             for alias in _product_aliases(name):
                 _add_phrase(alias, skill, phrases, exact, case_sensitive_single=True)
-        for name in sorted(set(tools["example"])):
+        for name in sorted(set(tools["example"]) - _AMBIGUOUS_TOOL_NAMES):
             skill = Skill(id=f"tool:{name}", name=name, kind="tool")
             _add_phrase(name, skill, phrases, exact, case_sensitive_single=False)
         activities = {}

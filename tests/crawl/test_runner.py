@@ -135,3 +135,27 @@ def test_throttled_crawl_sends_one_request_at_a_time(tmp_path):
         )
         assert site.max_in_flight == 1
     assert summary.new + summary.duplicate == len(site.storable())
+
+
+def test_stopped_crawl_keeps_its_queue_in_jobdir_and_resumes(tmp_path):
+    whole, parts = f"sqlite:///{tmp_path / 'whole.sqlite3'}", f"sqlite:///{tmp_path / 'p.sqlite3'}"
+    jobdir = tmp_path / "jobdir"
+    with LocalCraigslist(areas=("sfbay", "boston"), per_category=20, faults=False) as site:
+        _crawl(site, whole, tmp_path, batch_size=10)
+        job = start_craigslist_crawl(
+            crawl_settings_for(parts, tmp_path), site.areas, ["jjj"], base_url=site.base_url,
+            throttle=False, scrapy_settings={**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": 1},
+            classifier=None, batch_size=10, jobdir=jobdir,
+        )
+        deadline = time.monotonic() + 120
+        while job.last_progress.get("stored", 0) < 10 and time.monotonic() < deadline:
+            job.poll(timeout=0.2)
+        job.terminate()  # SIGTERM: Scrapy shuts down cleanly and keeps the queue on disk
+        stopped = job.wait()
+        assert stopped.finish_reason == "shutdown"
+        assert (jobdir / "requests.queue").exists()
+        resumed = _crawl(site, parts, tmp_path, batch_size=10, jobdir=jobdir)
+
+    assert resumed.finish_reason == "finished"
+    assert not jobdir.exists()  # a finished crawl leaves no queue behind
+    assert stored(parts) == stored(whole)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jobatlas.postings.clean.normalize_compensation import (
     normalize_compensation,
@@ -112,3 +114,12 @@ def test_normalize_compensation_keeps_amounts_a_source_already_gave():
 def test_normalize_compensation_keeps_source_unit_when_text_has_none():
     posting = normalize_compensation(_posting(Compensation(raw="$5,000", unit="month")))
     assert (posting.compensation.min_amount, posting.compensation.unit) == (5000, "month")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("$0123456789.,-/ kKperhouryadmwt")), max_size=40))
+def test_parse_compensation_never_fails_and_keeps_order(text):
+    pay = parse_compensation(text)
+    if pay.min_amount is not None and pay.max_amount is not None:
+        assert 0 <= pay.min_amount <= pay.max_amount
+    assert pay.unit in {None, "hour", "day", "week", "month", "year", "piece"}

@@ -72,3 +72,9 @@ def test_indexes_for_search_and_trends_exist(database_url):
             ("latitude", "longitude")} <= indexed  # fmt: skip
     assert [u["column_names"] for u in unique] == [["source", "source_id"]]
     assert {("code",), ("soc",)} <= occupation_indexes
+
+
+def test_current_revision_does_not_create_a_sqlite_file(tmp_path):
+    path = tmp_path / "absent" / "jobatlas.sqlite3"
+    assert current_revision(f"sqlite:///{path}") is None
+    assert not path.exists()

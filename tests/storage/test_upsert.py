@@ -235,7 +235,13 @@ def test_set_occupations_rejects_bad_codes_before_writing(repository, make_posti
     [posting_id] = repository.upsert([make_posting(1)], seen_at=T1).ids
     with pytest.raises(ValueError, match="not a SOC code"):
         repository.set_occupations({posting_id: [OccupationCode("cook", 0.5)]}, "clf-1")
+    with pytest.raises(ValueError, match="rank must be an integer"):
+        repository.set_occupations({posting_id: [OccupationCode("35-2014", 0.5, 0)]}, "clf-1")
+    with pytest.raises(ValueError, match="model_version"):
+        repository.set_occupations({posting_id: [OccupationCode("35-2014", 0.5)]}, "")
     assert repository.get(posting_id).posting.model_version is None
+    codes = [OccupationCode("35-2014", 0.5)]
+    assert repository.set_occupations({posting_id: codes, posting_id + 99: codes}, "clf-1") == 1
 
 
 def test_naive_dates_are_taken_as_utc(repository, make_posting):

@@ -19,17 +19,33 @@ BODIES = {
 }
 
 
-def posting(source_id: str, kind: str, area: str | None = "sfbay", *, body_extra: str = "",
-            posted_at: datetime | None = None, region: str | None = "CA",
-            postal_code: str | None = None) -> Posting:
+def posting(
+    source_id: str,
+    kind: str,
+    area: str | None = "sfbay",
+    *,
+    body_extra: str = "",
+    posted_at: datetime | None = None,
+    region: str | None = "CA",
+    postal_code: str | None = None,
+) -> Posting:
     """Return a posting of one of three kinds (driver, cook, nursing assistant)."""
-    codes = {"driver": ("53-3032.00", "53-3032"), "cook": ("35-2014.00", "35-2014"),
-             "cna": ("31-1131.00", "31-1131")}
+    codes = {
+        "driver": ("53-3032.00", "53-3032"),
+        "cook": ("35-2014.00", "35-2014"),
+        "cna": ("31-1131.00", "31-1131"),
+    }
     code, _ = codes[kind]
     return Posting(
-        source="craigslist", source_id=source_id, url=f"https://example.org/{source_id}",
-        title=f"{kind.title()} wanted {source_id}", body=BODIES[kind] + body_extra,
-        area=area, region=region, postal_code=postal_code, posted_at=posted_at,
+        source="craigslist",
+        source_id=source_id,
+        url=f"https://example.org/{source_id}",
+        title=f"{kind.title()} wanted {source_id}",
+        body=BODIES[kind] + body_extra,
+        area=area,
+        region=region,
+        postal_code=postal_code,
+        posted_at=posted_at,
         occupations=[OccupationCode(code=code, score=0.9, rank=1)],
     )
 

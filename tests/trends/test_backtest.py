@@ -22,7 +22,9 @@ def frame(values: dict[str, list[float]], start="2024-01-01", freq="7D") -> pd.D
     parts = []
     for sid, ys in values.items():
         dates = pd.date_range(start, periods=len(ys), freq=freq)
-        parts.append(pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "series_id": sid, "value": ys}))
+        parts.append(
+            pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "series_id": sid, "value": ys})
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -55,8 +57,9 @@ def test_seasonal_naive_uses_the_same_week_a_year_earlier():
 def test_start_and_step_select_origins():
     data = frame({"a": list(range(1, 21))})
     all_origins = backtest(data, horizons=(1,), forecaster=mean_forecaster, min_train=3)
-    later = backtest(data, horizons=(1,), forecaster=mean_forecaster, min_train=3,
-                     start="2024-04-01")
+    later = backtest(
+        data, horizons=(1,), forecaster=mean_forecaster, min_train=3, start="2024-04-01"
+    )
     sparse = backtest(data, horizons=(1,), forecaster=mean_forecaster, min_train=3, step=4)
     assert all_origins["horizons"]["1"]["n_forecasts"] == 17
     # Weeks from 2024-04-01 (index 13) to index 18 are origins.
@@ -67,7 +70,9 @@ def test_start_and_step_select_origins():
 def test_daily_input_becomes_weekly_means_of_full_weeks():
     # 2024-01-03 is a Wednesday: the partial first week and the partial last week are dropped.
     dates = pd.date_range("2024-01-03", "2024-01-24", freq="D")
-    data = pd.DataFrame({"date": dates, "series_id": "d", "value": np.arange(len(dates), dtype=float)})
+    data = pd.DataFrame(
+        {"date": dates, "series_id": "d", "value": np.arange(len(dates), dtype=float)}
+    )
     weekly = to_weekly(data)["d"]
     assert list(weekly.index.strftime("%Y-%m-%d")) == ["2024-01-08", "2024-01-15"]
     assert weekly.iloc[0] == pytest.approx(np.mean(range(5, 12)))
@@ -113,14 +118,20 @@ def test_cli_reports_json_and_fails_cleanly(tmp_path):
     path = tmp_path / "s.csv.gz"
     with gzip.open(path, "wt") as handle:
         frame({"x": list(values)}).to_csv(handle, index=False)
-    result = CliRunner().invoke(main, ["trends", "backtest", "--series", str(path), "--json",
-                                       "--start", "2024-06-01"])
+    result = CliRunner().invoke(
+        main, ["trends", "backtest", "--series", str(path), "--json", "--start", "2024-06-01"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert set(report) == {"horizons"}
     assert set(report["horizons"]) == {"4", "8", "13"}
     assert set(report["horizons"]["4"]) == {
-        "mase", "mase_naive", "mase_seasonal_naive", "coverage80", "coverage95", "n_forecasts"
+        "mase",
+        "mase_naive",
+        "mase_seasonal_naive",
+        "coverage80",
+        "coverage95",
+        "n_forecasts",
     }
     assert report["horizons"]["4"]["n_forecasts"] > 0
     table = CliRunner().invoke(main, ["trends", "backtest", "--series", str(path)])

@@ -6,8 +6,9 @@ from jobatlas.trends.forecast import MIN_WEEKS, _naive_forecast, forecast_series
 
 
 def weekly(values, start="2023-01-02") -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=float),
-                     index=pd.date_range(start, periods=len(values), freq="7D"))
+    return pd.Series(
+        np.asarray(values, dtype=float), index=pd.date_range(start, periods=len(values), freq="7D")
+    )
 
 
 def test_too_short_series_says_so_instead_of_inventing_numbers():

@@ -90,8 +90,11 @@ def test_growth_for_a_series_with_and_without_a_year_of_data():
 
 def test_growth_table_counts_missing_weeks_as_zero():
     frame = pd.DataFrame(
-        {"key": ["a", "a", "b"], "week": pd.to_datetime(["2024-01-01", "2024-06-24", "2024-06-24"]),
-         "new": [30, 40, 2]}
+        {
+            "key": ["a", "a", "b"],
+            "week": pd.to_datetime(["2024-01-01", "2024-06-24", "2024-06-24"]),
+            "new": [30, 40, 2],
+        }
     )
     table = growth_table(frame, "2024-06-24").set_index("key")
     assert table.loc["a", "previous_recent"] == 40

@@ -1,7 +1,6 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
-import pytest
 from sqlalchemy import func, select
 
 from jobatlas.trends.series import count_weeks, read_series, refresh, week_start
@@ -9,14 +8,15 @@ from jobatlas.trends.tables import trend_refreshes
 
 from .conftest import MONDAY, posting
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 def _values(engine, key, level="detailed", geo_level="nation", geo="US", dimension="occupation"):
-    frame = read_series(engine, dimension=dimension, level=level, keys=[key],
-                        geo_level=geo_level, geo=geo)
-    return {w.date(): (n, a) for w, n, a in zip(frame["week"], frame["new"], frame["active"],
-                                                strict=True)}
+    frame = read_series(
+        engine, dimension=dimension, level=level, keys=[key], geo_level=geo_level, geo=geo
+    )
+    return {
+        w.date(): (n, a)
+        for w, n, a in zip(frame["week"], frame["new"], frame["active"], strict=True)
+    }
 
 
 def test_week_start_is_monday_utc():
@@ -30,15 +30,25 @@ def test_week_start_is_monday_utc():
 
 
 def test_count_weeks_boundaries_and_time_zones():
-    jobs = pd.DataFrame({
-        # Sunday 23:59:59 UTC is the last moment of the week; Monday 00:00 starts the next one.
-        "start": [datetime(2026, 1, 11, 23, 59, 59, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC),
-                  datetime(2026, 1, 5, 22, tzinfo=UTC) - timedelta(hours=0)],
-        "end": [datetime(2026, 1, 12, 0, 0, 1, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC),
-                datetime(2026, 1, 26, tzinfo=UTC)],
-        "area": ["x", "x", "x"], "region": [None, None, None], "postal_code": [None, None, None],
-        "key": ["53-3032", "53-3032", "53-3032"],
-    })
+    jobs = pd.DataFrame(
+        {
+            # Sunday 23:59:59 UTC is the last moment of the week; Monday 00:00 starts the next one.
+            "start": [
+                datetime(2026, 1, 11, 23, 59, 59, tzinfo=UTC),
+                datetime(2026, 1, 12, tzinfo=UTC),
+                datetime(2026, 1, 5, 22, tzinfo=UTC) - timedelta(hours=0),
+            ],
+            "end": [
+                datetime(2026, 1, 12, 0, 0, 1, tzinfo=UTC),
+                datetime(2026, 1, 12, tzinfo=UTC),
+                datetime(2026, 1, 26, tzinfo=UTC),
+            ],
+            "area": ["x", "x", "x"],
+            "region": [None, None, None],
+            "postal_code": [None, None, None],
+            "key": ["53-3032", "53-3032", "53-3032"],
+        }
+    )
     places = {("x", None, None): ("x", None, None)}
     counts = count_weeks(jobs, None, places).groupby("week")[["new", "active"]].sum()
     weeks = {date(1969, 12, 29) + timedelta(weeks=int(w)): tuple(r) for w, r in counts.iterrows()}
@@ -63,7 +73,8 @@ def test_reposts_and_duplicates_count_once(repository, trends_engine):
     # One job: new in its first week, active in both weeks the two copies cover.
     assert driver == {date(2026, 1, 5): (1, 1), date(2026, 1, 12): (0, 1)}
     assert _values(trends_engine, "all", level="all") == {
-        date(2026, 1, 5): (2, 2), date(2026, 1, 12): (0, 1)
+        date(2026, 1, 5): (2, 2),
+        date(2026, 1, 12): (0, 1),
     }
     assert _values(trends_engine, "53-0000", level="major")[date(2026, 1, 5)] == (1, 1)
     assert _values(trends_engine, "53-3030", level="broad")[date(2026, 1, 5)] == (1, 1)
@@ -71,8 +82,10 @@ def test_reposts_and_duplicates_count_once(repository, trends_engine):
 
 def test_geography_levels(repository, trends_engine):
     repository.upsert(
-        [posting("1", "cook", area="sfbay", region=None),
-         posting("2", "cna", area=None, region=None, postal_code="60614")],
+        [
+            posting("1", "cook", area="sfbay", region=None),
+            posting("2", "cna", area=None, region=None, postal_code="60614"),
+        ],
         seen_at=MONDAY,
     )
     refresh(trends_engine, skills=False)
@@ -90,7 +103,9 @@ def test_posted_at_before_first_seen_sets_the_start(repository, trends_engine):
     repository.upsert([posting("1", "cook", posted_at=earlier)], seen_at=MONDAY)
     refresh(trends_engine, skills=False)
     assert _values(trends_engine, "35-2014") == {
-        date(2025, 12, 22): (1, 1), date(2025, 12, 29): (0, 1), date(2026, 1, 5): (0, 1)
+        date(2025, 12, 22): (1, 1),
+        date(2025, 12, 29): (0, 1),
+        date(2026, 1, 5): (0, 1),
     }
 
 
@@ -117,8 +132,9 @@ def test_refresh_recomputes_only_touched_weeks(repository, trends_engine):
 
 
 def test_skill_series(repository, trends_engine):
-    repository.upsert([posting("1", "driver"), posting("2", "cook"), posting("3", "cna")],
-                      seen_at=MONDAY)
+    repository.upsert(
+        [posting("1", "driver"), posting("2", "cook"), posting("3", "cna")], seen_at=MONDAY
+    )
     result = refresh(trends_engine)
     assert result.skills_scanned == 3
     frame = read_series(trends_engine, dimension="skill")

@@ -16,10 +16,31 @@ from jobatlas.web.apispec import openapi_document
 
 from .conftest import posting
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-WORDS = ("pallet dock shift route yard crew night early overtime bonus team site loads "
-         "weekly local regional safety clean fast friendly busy growing family").split()
+WORDS = [
+    "pallet",
+    "dock",
+    "shift",
+    "route",
+    "yard",
+    "crew",
+    "night",
+    "early",
+    "overtime",
+    "bonus",
+    "team",
+    "site",
+    "loads",
+    "weekly",
+    "local",
+    "regional",
+    "safety",
+    "clean",
+    "fast",
+    "friendly",
+    "busy",
+    "growing",
+    "family",
+]
 
 
 def _seed(engine) -> None:
@@ -44,8 +65,9 @@ def _seed(engine) -> None:
 def client(trends_engine, database_url, tmp_path):
     _seed(trends_engine)
     settings = Settings(database_url=database_url, cache_dir=tmp_path)
-    app = create_app({"TESTING": True, "SETTINGS": settings, "RATELIMIT_ENABLED": False,
-                      "SECRET_KEY": "test"})
+    app = create_app(
+        {"TESTING": True, "SETTINGS": settings, "RATELIMIT_ENABLED": False, "SECRET_KEY": "test"}
+    )
     yield app.test_client()
     app.extensions["jobatlas"].database().dispose()
 
@@ -131,7 +153,9 @@ def test_pages_render_charts_without_scripts_and_csv(client):
     series_csv = client.get("/trends/occupations/53-3032.csv").get_data(as_text=True)
     assert "forecast" in series_csv
     missing = client.get("/trends?area=atlantis")
-    assert missing.status_code == 200 and "not a US Craigslist area" in missing.get_data(as_text=True)
+    assert missing.status_code == 200 and "not a US Craigslist area" in missing.get_data(
+        as_text=True
+    )
 
 
 def test_local_growth_for_the_recommender(client, trends_engine):

@@ -23,7 +23,7 @@ def test_classify_json(client):
     assert_documented(response, "/api/v1/classify", "POST")
     data = response.get_json()
     assert len(data["occupations"]) == 3
-    assert data["occupations"][0]["code"] == "53-7051.00"
+    assert "53-7051.00" in [o["code"] for o in data["occupations"]]
     assert data["model_version"]
 
 
@@ -44,13 +44,14 @@ def test_recommend_json(seeded_client):
     assert response.status_code == 200
     assert_documented(response, "/api/v1/recommend", "POST")
     data = response.get_json()
-    top = data["occupations"][0]
-    assert top["code"] == "53-7051.00"
-    assert {"code", "title", "score"} <= set(top)
+    codes = [o["code"] for o in data["occupations"]]
+    assert "53-7051.00" in codes[:3]
+    assert {"code", "title", "score", "match", "wage", "onet_url"} <= set(data["occupations"][0])
     assert all(o["job_zone"]["zone"] in (1, 2) for o in data["occupations"] if o["job_zone"])
     assert data["related"] and all("skill_gaps" in r for r in data["related"])
     assert data["postings_status"] == "ok"
-    assert data["postings"][0]["title"] == "Forklift Operator - Night Shift"
+    assert "Forklift Operator - Night Shift" in [p["title"] for p in data["postings"]]
+    assert all(p["latitude"] and p["distance_km"] < 50 for p in data["postings"])
     assert data["location"]["cbsa_name"].startswith("Chicago")
 
 

@@ -11,7 +11,8 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 
 class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
-    """Score each class by the cosine between a text and the class centroid.
+    """Score each class by the cosine between a text and the class centroid, plus a boost
+    for near-duplicates of single training texts.
 
     Every feature is first multiplied by ``(1 - H(class | feature) / log(n_classes)) ** power``:
     n-grams spread over many occupations ("er ", "assistant") count little, n-grams specific
@@ -22,6 +23,15 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     ----------
     power : float, default=4.0
         Sharpness of the class-specificity weighting (0 disables it).
+    neighbor_threshold : float, default=0.9
+        Cosine with one training text above which that text's class gets a boost. A large
+        class ("Industrial Truck Operators") has a diluted centroid, so an input equal to one
+        of its titles ("Forklift Operator") must still win.
+    neighbor_boost : float, default=1.0
+        Score added for an exact duplicate (scaled linearly from the threshold).
+    neighbor_min_weight : float, default=0.2
+        Features with a smaller specificity weight are ignored in the neighbour search,
+        which keeps it sparse and fast.
 
     Attributes
     ----------
@@ -30,8 +40,12 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     centroids_ : scipy.sparse.csr_matrix of shape (n_classes, n_features)
     """
 
-    def __init__(self, power: float = 4.0):
+    def __init__(self, power: float = 4.0, neighbor_threshold: float = 0.9,
+                 neighbor_boost: float = 1.0, neighbor_min_weight: float = 0.2):
         self.power = power
+        self.neighbor_threshold = neighbor_threshold
+        self.neighbor_boost = neighbor_boost
+        self.neighbor_min_weight = neighbor_min_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -42,8 +56,12 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.poor_score = True
         return tags
 
-    def fit(self, X, y, sample_weight=None):
-        """Learn feature weights and class centroids from non-negative features ``X``."""
+    def fit(self, X, y, sample_weight=None, neighbor_mask=None):
+        """Learn feature weights, class centroids and the neighbour index from features ``X``.
+
+        ``neighbor_mask`` (boolean, one per row) selects the rows searched for near-duplicates
+        (short titles rather than long task statements); by default every row.
+        """
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
         if (X.data if sp.issparse(X) else X).min(initial=0) < 0:
             raise ValueError("Negative values in data passed to SpecificCentroidClassifier")
@@ -59,7 +77,37 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         self.feature_weights_ = self._specificity(mass, n_classes)
         weighted = normalize(sp.csr_matrix(X) @ sp.diags(self.feature_weights_))
         self.centroids_ = sp.csr_matrix(normalize(membership @ weighted), dtype=np.float32)
+        self._fit_neighbors(X, codes, neighbor_mask)
         return self
+
+    def _fit_neighbors(self, X, codes, neighbor_mask) -> None:
+        rows = np.arange(X.shape[0]) if neighbor_mask is None else np.flatnonzero(neighbor_mask)
+        self.neighbor_weights_ = np.where(
+            self.feature_weights_ >= self.neighbor_min_weight, self.feature_weights_, 0.0
+        ).astype(np.float32)
+        picked = sp.csr_matrix(X)[rows] @ sp.diags(self.neighbor_weights_)
+        if picked.shape[0]:
+            picked = normalize(picked)
+        self.neighbors_ = sp.csr_matrix(picked.T, dtype=np.float32)
+        self.neighbor_classes_ = codes[rows].astype(np.int32)
+
+    def _neighbor_scores(self, X) -> np.ndarray:
+        """Return per class the boost from its nearest training text, shape (n, n_classes)."""
+        boost = np.zeros((X.shape[0], len(self.classes_)), dtype=np.float64)
+        if self.neighbor_boost <= 0 or self.neighbors_.shape[1] == 0:
+            return boost
+        query = normalize(sp.csr_matrix(X) @ sp.diags(self.neighbor_weights_))
+        similar = (query @ self.neighbors_).tocsr()
+        similar.data[similar.data < self.neighbor_threshold] = 0.0
+        similar.eliminate_zeros()
+        span = max(1.0 - self.neighbor_threshold, 1e-6)
+        for i in range(similar.shape[0]):
+            start, end = similar.indptr[i], similar.indptr[i + 1]
+            if start == end:
+                continue
+            lift = (similar.data[start:end] - self.neighbor_threshold) / span
+            np.maximum.at(boost[i], self.neighbor_classes_[similar.indices[start:end]], lift)
+        return boost * self.neighbor_boost
 
     def _specificity(self, mass, n_classes: int) -> np.ndarray:
         total = np.asarray(mass.sum(axis=0)).ravel()
@@ -75,13 +123,15 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         return normalize(weighted)
 
     def decision_function(self, X) -> np.ndarray:
-        """Return the cosine of each text with each class centroid, shape (n, n_classes)."""
-        scores = np.asarray((self._weighted(X) @ self.centroids_.T).toarray())
+        """Return the score of each text for each class, shape (n, n_classes)."""
+        scores = self.class_scores(X)
         return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
 
     def class_scores(self, X) -> np.ndarray:
-        """Return the cosine with every class centroid, also for two classes."""
-        return np.asarray((self._weighted(X) @ self.centroids_.T).toarray())
+        """Return centroid cosine plus neighbour boost for every class, also for two classes."""
+        weighted = self._weighted(X)
+        scores = np.asarray((weighted @ self.centroids_.T).toarray(), dtype=np.float64)
+        return scores + self._neighbor_scores(sp.csr_matrix(X, dtype=np.float32))
 
     def predict(self, X) -> np.ndarray:
         """Return the class of the nearest centroid."""

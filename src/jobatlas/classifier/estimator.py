@@ -37,6 +37,23 @@ def as_texts(X) -> np.ndarray:
     return np.array([str(v) for v in array], dtype=object)
 
 
+def standardize(scores: np.ndarray) -> np.ndarray:
+    """Return each row of scores as z-scores.
+
+    Cosines of a long text are small and close together, those of a title large and spread
+    out; z-scores put both on one scale so that one temperature calibrates them. Two
+    classes carry no spread to standardize, so their scores are returned as they are.
+    """
+    if scores.shape[1] <= 2:
+        return scores
+    spread = scores.std(axis=1, keepdims=True)
+    return (scores - scores.mean(axis=1, keepdims=True)) / np.maximum(spread, 1e-9)
+
+
+# Texts of at most this many words are titles, searched for near-duplicates.
+TITLE_WORDS = 8
+
+
 class OccupationClassifier(ClassifierMixin, BaseEstimator):
     """Classify job titles and job text into O*NET-SOC occupation codes.
 
@@ -144,18 +161,23 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         weights = _check_sample_weight(sample_weight, texts)
         self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError("OccupationClassifier needs at least 2 classes in y")
+        if len(np.unique(y[weights > 0])) < 2:
+            raise ValueError("OccupationClassifier needs at least 2 classes with positive weight")
         pipeline = self._make_pipeline()
         features = pipeline.named_steps["features"].fit_transform(texts).tocsr()
         model = pipeline.named_steps["model"]
         self.pipeline_ = pipeline
         self.temperature_ = 1.0
         fit_idx, cal_idx = self._calibration_split(texts, y)
+        # Near-duplicate search covers title-length texts only, not task sentences.
+        short = np.array([len(t.split()) <= TITLE_WORDS for t in texts])
         if len(cal_idx):
-            model.fit(features[fit_idx], y[fit_idx], sample_weight=weights[fit_idx])
-            self.temperature_ = self._fit_temperature(features[cal_idx], y[cal_idx])
-        model.fit(features, y, sample_weight=weights)
+            model.fit(features[fit_idx], y[fit_idx], sample_weight=weights[fit_idx],
+                      neighbor_mask=short[fit_idx])
+            # Calibrate on titles: the accuracy that matters most, and the bulk of inputs.
+            titles = cal_idx[short[cal_idx]] if short[cal_idx].any() else cal_idx
+            self.temperature_ = self._fit_temperature(features[titles], y[titles])
+        model.fit(features, y, sample_weight=weights, neighbor_mask=short)
         return self
 
     def _calibration_split(self, texts, y):
@@ -172,7 +194,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         return fit_idx, cal_idx
 
     def _fit_temperature(self, features, y) -> float:
-        scores = self.scores_from_features(features)
+        scores = standardize(self.scores_from_features(features))
         columns = np.searchsorted(self.classes_, y)
         rows = np.arange(len(y))
 
@@ -209,7 +231,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
 
     def proba_from_features(self, features) -> np.ndarray:
         """Return calibrated probabilities for rows of a ``featurize`` matrix."""
-        return softmax(self.scores_from_features(features) / self.temperature_, axis=1)
+        scores = standardize(self.scores_from_features(features))
+        return softmax(scores / self.temperature_, axis=1)
 
     def predict_proba(self, X) -> np.ndarray:
         """Return calibrated class probabilities, shape (n_samples, n_classes)."""

@@ -51,10 +51,15 @@ def refresh(url: str | None, full: bool, no_skills: bool) -> None:
 
 @trends.command()
 @_URL_OPTION
-@click.option("--area", default=None, help="Craigslist area, two-letter state or ZIP (default: the nation).")
 @click.option(
-    "--level", default="detailed", show_default=True,
-    type=click.Choice(["major", "minor", "broad", "detailed"]), help="SOC level.",
+    "--area", default=None, help="Craigslist area, two-letter state or ZIP (default: the nation)."
+)
+@click.option(
+    "--level",
+    default="detailed",
+    show_default=True,
+    type=click.Choice(["major", "minor", "broad", "detailed"]),
+    help="SOC level.",
 )
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 def show(url: str | None, area: str | None, level: str, limit: int) -> None:
@@ -62,8 +67,10 @@ def show(url: str | None, area: str | None, level: str, limit: int) -> None:
     from jobatlas.trends.report import TrendsError, occupation_table, resolve_place
 
     text = (area or "").strip()
-    where = {"zip_code": text} if text.isdigit() else (
-        {"state": text} if len(text) == 2 else {"area": text or None}
+    where = (
+        {"zip_code": text}
+        if text.isdigit()
+        else ({"state": text} if len(text) == 2 else {"area": text or None})
     )
     try:
         engine = _engine(url)
@@ -74,18 +81,28 @@ def show(url: str | None, area: str | None, level: str, limit: int) -> None:
     rows = sorted(table.rows, key=lambda r: -(r["recent"] or 0))[:limit]
     for row in rows:
         change = row["change_pct"]
-        text = "n/a" if change is None else f"{change:+.1f}% [{row['lower_pct']}, {row['upper_pct']}]"
+        text = (
+            "n/a" if change is None else f"{change:+.1f}% [{row['lower_pct']}, {row['upper_pct']}]"
+        )
         click.echo(f"{row['code']}  {row['recent'] or 0:>7}  {text:<28} {row['title']}")
 
 
 @trends.command()
 @click.option(
-    "--series", "path", required=True, type=click.Path(dir_okay=False),
+    "--series",
+    "path",
+    required=True,
+    type=click.Path(dir_okay=False),
     help="Long-format CSV (date, series_id, value); gzip allowed; daily or weekly.",
 )
 @click.option("--start", default=None, help="Use only forecast origins on or after this date.")
-@click.option("--step", default=4, show_default=True, type=click.IntRange(1, 52),
-              help="Weeks between forecast origins.")
+@click.option(
+    "--step",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 52),
+    help="Weeks between forecast origins.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def backtest(path: str, start: str | None, step: int, as_json: bool) -> None:
     """Rolling-origin backtest at 4, 8 and 13 weeks: MASE vs naive, interval coverage.
@@ -113,8 +130,14 @@ def backtest(path: str, start: str | None, step: int, as_json: bool) -> None:
 
 
 def _table(report: dict) -> str:
-    columns = ["mase", "mase_naive", "mase_seasonal_naive", "coverage80", "coverage95",
-               "n_forecasts"]
+    columns = [
+        "mase",
+        "mase_naive",
+        "mase_seasonal_naive",
+        "coverage80",
+        "coverage95",
+        "n_forecasts",
+    ]
     lines = ["horizon  " + "  ".join(f"{c:>19}" for c in columns)]
     for horizon, metrics in report["horizons"].items():
         cells = []

@@ -51,6 +51,7 @@ class CrawlSummary:
     store_errors: int = 0
     finish_reason: str = ""
     elapsed_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of the crawl process (parse, classify, store)
 
     @property
     def stored(self) -> int:
@@ -265,7 +266,9 @@ def _crawl(spec: CrawlSpec, events) -> CrawlSummary:
     stats = crawler.stats.get_stats()
     if spec.jobdir and stats.get("finish_reason") == "finished":
         shutil.rmtree(spec.jobdir, ignore_errors=True)  # done: a later run starts afresh
-    return summarize(stats, sink, time.monotonic() - started)
+    summary = summarize(stats, sink, time.monotonic() - started)
+    summary.cpu_seconds = round(time.process_time(), 3)
+    return summary
 
 
 def _spider(spec: CrawlSpec, repository) -> tuple[type, dict]:

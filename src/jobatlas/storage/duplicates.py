@@ -13,13 +13,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
-from jobatlas.postings.clean.near_duplicates import best_match, posting_shingles
+from jobatlas.postings.clean.near_duplicates import (
+    MIN_SHARED_BANDS,
+    best_match,
+    posting_shingles,
+)
 from jobatlas.postings.records import Posting
 from jobatlas.storage.models import PostingBandRow, PostingRow
 from jobatlas.storage.sql import matching
 
 POSTINGS = PostingRow.__table__
-MIN_SHARED_BANDS = 2
 BANDS = PostingBandRow.__table__
 
 

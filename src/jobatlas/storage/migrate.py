@@ -12,7 +12,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
 
+from jobatlas.config import normalize_database_url
 from jobatlas.storage.engine import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -46,6 +48,8 @@ def downgrade(url: str | Engine, revision: str) -> str | None:
 
 def current_revision(url: str | Engine) -> str | None:
     """Return the schema revision of the database at ``url`` (``None`` if never migrated)."""
+    if isinstance(url, str) and _missing_sqlite_file(url):
+        return None  # asking must not create an empty database file
     with _connection(url) as connection:
         return _current(connection)
 
@@ -53,6 +57,14 @@ def current_revision(url: str | Engine) -> str | None:
 def head_revision() -> str | None:
     """Return the newest schema revision this version of jobatlas ships."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    parsed = make_url(normalize_database_url(url))
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return False
+    return not database.startswith("file:") and not Path(database).expanduser().exists()
 
 
 def _current(connection: Connection) -> str | None:

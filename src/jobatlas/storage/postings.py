@@ -46,7 +46,7 @@ from jobatlas.storage.rows import (
     stored_posting,
 )
 from jobatlas.storage.sql import bulk_insert, copy_rows, matching
-from jobatlas.storage.validation import InvalidPosting, validate_posting
+from jobatlas.storage.validation import InvalidPosting, check_occupations, validate_posting
 
 logger = logging.getLogger(__name__)
 
@@ -217,23 +217,30 @@ class PostingRepository:
     def set_occupations(
         self, assignments: Mapping[int, Sequence[OccupationCode]], model_version: str
     ) -> int:
-        """Replace the occupation codes of many postings at once; return how many were set."""
-        rows = [row for pid, codes in assignments.items() for row in _checked_codes(pid, codes)]
-        ids = sorted(assignments)
+        """Replace the occupation codes of many postings at once; return how many were set.
+
+        Ids no longer stored are skipped. Bad codes, scores or ranks raise ``ValueError`` before
+        anything is written.
+        """
+        if not isinstance(model_version, str) or not 0 < len(model_version) <= 80:
+            raise ValueError(f"model_version must be 1 to 80 characters, got {model_version!r}")
+        for codes in assignments.values():
+            check_occupations(list(codes))
         now = datetime.now(UTC)
         with self.engine.begin() as connection:
+            ids = _stored_ids(connection, sorted(assignments))
             for condition in matching(connection, OCCUPATIONS.c.posting_id, ids):
                 connection.execute(delete(OCCUPATIONS).where(condition))
+            rows = [row for pid in ids for row in occupation_values(pid, list(assignments[pid]))]
             bulk_insert(connection, OCCUPATIONS, rows)
-            statement = (
-                update(POSTINGS)
-                .where(POSTINGS.c.id == bindparam("pid"))
-                .values(model_version=model_version, classified_at=now)
-            )
             if ids:
-                done = connection.execute(statement, [{"pid": pid} for pid in ids])
-                return done.rowcount
-        return 0
+                statement = (
+                    update(POSTINGS)
+                    .where(POSTINGS.c.id == bindparam("pid"))
+                    .values(model_version=model_version, classified_at=now)
+                )
+                connection.execute(statement, [{"pid": pid} for pid in ids])
+        return len(ids)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -400,12 +407,11 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _checked_codes(posting_id: int, codes: Sequence[OccupationCode]) -> list[dict[str, Any]]:
-    for item in codes:
-        parse_onet_soc(item.code)  # raises InvalidSocCode with a clear message
-        if not (isinstance(item.score, int | float) and math.isfinite(item.score)):
-            raise ValueError(f"occupation {item.code} score must be a finite number")
-    return occupation_values(posting_id, list(codes))
+def _stored_ids(connection: Connection, ids: list[int]) -> list[int]:
+    found: list[int] = []
+    for condition in matching(connection, POSTINGS.c.id, ids):
+        found.extend(connection.execute(select(POSTINGS.c.id).where(condition)).scalars())
+    return sorted(found)
 
 
 # -- writing helpers ---------------------------------------------------------------------------

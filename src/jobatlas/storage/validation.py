@@ -42,7 +42,7 @@ def validate_posting(posting: object) -> None:
     _check_dates(posting)
     _check_coordinates(posting.latitude, posting.longitude)
     _check_compensation(posting.compensation)
-    _check_occupations(posting.occupations)
+    check_occupations(posting.occupations)
 
 
 def _check_text(posting: Posting) -> None:
@@ -117,7 +117,8 @@ def _check_compensation(pay: object) -> None:
         raise InvalidPosting(f"compensation.currency must be a 3-letter code, got {pay.currency!r}")
 
 
-def _check_occupations(occupations: object) -> None:
+def check_occupations(occupations: object) -> None:
+    """Raise :class:`InvalidPosting` unless ``occupations`` is a list of valid, distinct codes."""
     if not isinstance(occupations, list):
         raise InvalidPosting("occupations must be a list of OccupationCode")
     seen = set()

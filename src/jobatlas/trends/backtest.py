@@ -77,7 +77,7 @@ def _median_of_means(errors: dict[str, list[float]]) -> float | None:
 
 
 def read_series_file(path) -> pd.DataFrame:
-    """Read a long-format CSV (``date, series_id, value``; gzip allowed) or raise SeriesFileError."""
+    """Read a long-format CSV (``date, series_id, value``; gzip allowed); SeriesFileError if bad."""
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:

@@ -49,7 +49,7 @@ class Growth:
 
 
 def rate_ratio_interval(k1: int, k2: int, level: float = LEVEL) -> tuple[float, float]:
-    """Return the exact conditional (Clopper-Pearson) interval for the ratio of two Poisson rates."""
+    """Return the exact conditional (Clopper-Pearson) interval for a ratio of Poisson rates."""
     k1, k2 = np.asarray(k1, dtype=float), np.asarray(k2, dtype=float)
     alpha = 1 - level
     n = k1 + k2
@@ -99,7 +99,12 @@ def compare_windows(recent: np.ndarray, earlier: np.ndarray, comparison: str) ->
         lo, hi = (quasi_lo[i], quasi_hi[i]) if quasi else (exact_lo[i], exact_hi[i])
         out.append(
             Growth(
-                comparison, int(k1[i]), int(k2[i]), _pct(k1[i] / k2[i]), _pct(lo), _pct(hi),
+                comparison,
+                int(k1[i]),
+                int(k2[i]),
+                _pct(k1[i] / k2[i]),
+                _pct(lo),
+                _pct(hi),
                 "quasi-poisson" if quasi else "exact-conditional",
             )
         )
@@ -125,32 +130,44 @@ def growth_table(frame: pd.DataFrame, end, metric: str = "new") -> pd.DataFrame:
     ``<c>_lower_pct``, ``<c>_upper_pct``, ``<c>_method``, ``<c>_suppressed``.
     """
     end = pd.Timestamp(end)
-    weeks = pd.date_range(end - pd.Timedelta(weeks=WINDOW * 2 + 52 - 1), end, freq="7D")
-    matrix = (
-        frame.pivot_table(index="key", columns="week", values=metric, aggfunc="sum")
-        .reindex(columns=weeks, fill_value=0)
-        .fillna(0)
-        .to_numpy(dtype=float)
-    )
-    keys = sorted(frame["key"].unique()) if not frame.empty else []
-    first = frame.groupby("key")["week"].min().reindex(keys) if keys else pd.Series(dtype=object)
-    table = pd.DataFrame({"key": keys})
-    if not keys:
+    table = pd.DataFrame({"key": sorted(frame["key"].unique()) if not frame.empty else []})
+    if table.empty:
         return table
+    matrix, first = _week_matrix(frame, end, metric, table["key"])
     blocks = {
         "previous": (matrix[:, -WINDOW:], matrix[:, -2 * WINDOW : -WINDOW], WINDOW * 2),
         "year_ago": (matrix[:, -WINDOW:], matrix[:, -WINDOW - 52 : -52], WINDOW + 52),
     }
-    span_weeks = ((end - pd.to_datetime(first.to_numpy())).days // 7 + 1).to_numpy()
+    span_weeks = (end - first).days // 7 + 1
     for name, (recent, earlier, needed) in blocks.items():
         rows = compare_windows(recent, earlier, name)
         for i, weeks_seen in enumerate(span_weeks):
             if weeks_seen < needed:
                 rows[i] = _too_short(name, weeks_seen, needed)
-        for field in ("recent", "earlier", "change_pct", "lower_pct", "upper_pct", "method",
-                      "suppressed"):
+        for field in (
+            "recent",
+            "earlier",
+            "change_pct",
+            "lower_pct",
+            "upper_pct",
+            "method",
+            "suppressed",
+        ):
             table[f"{name}_{field}"] = [getattr(r, field) for r in rows]
     return table
+
+
+def _week_matrix(frame: pd.DataFrame, end: pd.Timestamp, metric: str, keys: pd.Series):
+    """Return a dense (key x week) matrix of the 78 weeks to ``end`` and each key's first week."""
+    span = WINDOW * 2 + 52
+    row = pd.Index(keys).get_indexer(frame["key"])
+    weeks = pd.to_datetime(frame["week"])
+    col = (weeks - end).dt.days.to_numpy() // 7 + span - 1
+    inside = (col >= 0) & (col < span)
+    matrix = np.zeros((len(keys), span))
+    np.add.at(matrix, (row[inside], col[inside]), frame[metric].to_numpy(dtype=float)[inside])
+    first = weeks.groupby(row).min().reindex(range(len(keys)))
+    return matrix, pd.DatetimeIndex(first.to_numpy())
 
 
 def _too_short(comparison: str, weeks_seen: int, needed: int) -> Growth:
@@ -164,13 +181,19 @@ def growth_for(series: pd.Series, end=None) -> dict[str, Growth]:
     frame = pd.DataFrame({"key": "x", "week": series.index, "new": series.to_numpy()})
     table = growth_table(frame, end, "new")
     if table.empty:
-        return {c: _too_short(c, 0, WINDOW * 2 if c == "previous" else WINDOW + 52) for c in COMPARISONS}
+        return {
+            c: _too_short(c, 0, WINDOW * 2 if c == "previous" else WINDOW + 52) for c in COMPARISONS
+        }
     row = table.iloc[0]
     return {
         c: Growth(
-            c, _int(row[f"{c}_recent"]), _int(row[f"{c}_earlier"]),
-            *(_none(row[f"{c}_{f}"]) for f in ("change_pct", "lower_pct", "upper_pct", "method",
-                                                 "suppressed")),
+            c,
+            _int(row[f"{c}_recent"]),
+            _int(row[f"{c}_earlier"]),
+            *(
+                _none(row[f"{c}_{f}"])
+                for f in ("change_pct", "lower_pct", "upper_pct", "method", "suppressed")
+            ),
         )
         for c in COMPARISONS
     }

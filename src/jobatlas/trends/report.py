@@ -9,6 +9,7 @@ employment change is shown next to the posting-based growth.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -70,8 +71,11 @@ class Table:
     def to_dict(self) -> dict:
         """Return a JSON-ready dict."""
         return {
-            "place": self.place.to_dict(), "end_week": self.end.isoformat(), "level": self.level,
-            "metric": self.metric, "rows": self.rows,
+            "place": self.place.to_dict(),
+            "end_week": self.end.isoformat(),
+            "level": self.level,
+            "metric": self.metric,
+            "rows": self.rows,
         }
 
 
@@ -120,8 +124,13 @@ def _area_place(engine: Engine, area: str, geo) -> Place:
     for key in candidates:
         if _has_rows(engine, "area", key):
             label = mapped.name if mapped else key
-            return Place("area", key, label, cbsa=mapped.cbsa if mapped else None,
-                         state=mapped.state if mapped else None)
+            return Place(
+                "area",
+                key,
+                label,
+                cbsa=mapped.cbsa if mapped else None,
+                state=mapped.state if mapped else None,
+            )
     if mapped is None:
         raise TrendsError(404, f"{area!r} is not a US Craigslist area")
     raise TrendsError(404, f"no postings are stored for the Craigslist area {area!r}")
@@ -132,15 +141,22 @@ def _zip_place(zip_code: str, geo) -> Place:
         raise TrendsError(404, f"{zip_code!r} is not a 5-digit ZIP code")
     location = geo.zip_location(zip_code)
     if location.cbsa:
-        return Place("cbsa", location.cbsa, location.cbsa_name or location.cbsa,
-                     cbsa=location.cbsa, state=location.state)
+        return Place(
+            "cbsa",
+            location.cbsa,
+            location.cbsa_name or location.cbsa,
+            cbsa=location.cbsa,
+            state=location.state,
+        )
     return Place("state", location.state, location.state, state=location.state)
 
 
 def _has_rows(engine: Engine, geo_level: str, geo: str) -> bool:
-    query = select(trend_series.c.week).where(
-        trend_series.c.geo_level == geo_level, trend_series.c.geo == geo
-    ).limit(1)
+    query = (
+        select(trend_series.c.week)
+        .where(trend_series.c.geo_level == geo_level, trend_series.c.geo == geo)
+        .limit(1)
+    )
     with engine.connect() as connection:
         return connection.execute(query).first() is not None
 
@@ -193,7 +209,7 @@ def occupation_table(
         rows.append(
             _occupation_row(key, row, int(latest.get(key, 0)), info, zone, place, reference)
         )
-    rows.sort(key=lambda r: (r["code"]))
+    rows.sort(key=lambda r: r["code"])
     return Table(place, end, level, metric, rows)
 
 
@@ -208,8 +224,15 @@ def _occupation_row(key, row, active, info, zone, place, reference) -> dict:
     }
     for comparison in COMPARISONS:
         prefix = "" if comparison == "previous" else "year_ago_"
-        for name in ("recent", "earlier", "change_pct", "lower_pct", "upper_pct", "method",
-                     "suppressed"):
+        for name in (
+            "recent",
+            "earlier",
+            "change_pct",
+            "lower_pct",
+            "upper_pct",
+            "method",
+            "suppressed",
+        ):
             value = row[f"{comparison}_{name}"]
             out[prefix + name] = None if _missing(value) else _plain(value)
     return out
@@ -243,8 +266,19 @@ def intensity(active: int, soc: str, place: Place, reference) -> float | None:
     return round(active / wage.employment * 1000, 3)
 
 
+_INFO_CACHE: dict[tuple[int, str], tuple[object, dict]] = {}
+
+
 def _occupation_info(reference, level: str) -> dict[str, dict]:
-    """Return title, Job Zone and projected change by SOC code at ``level``."""
+    """Return title, Job Zone and projected change by SOC code at ``level`` (cached)."""
+    cached = _INFO_CACHE.get((id(reference), level))
+    # Keep the reference object with the entry, so its id cannot be reused by another one.
+    if cached is None or cached[0] is not reference:
+        cached = _INFO_CACHE[(id(reference), level)] = (reference, _build_info(reference, level))
+    return cached[1]
+
+
+def _build_info(reference, level: str) -> dict[str, dict]:
     from jobatlas.soc import InvalidSocCode, soc_levels
 
     structure = reference.soc_structure
@@ -288,12 +322,25 @@ def skills_table(
     growth = growth_table(frame, end, metric).set_index("key")
     rows = []
     for key, row in growth.iterrows():
-        rows.append({
-            "skill_id": key, "name": key.split(":", 1)[-1], "kind": kinds.get(key),
-            **{n: None if _missing(row[f"previous_{n}"]) else _plain(row[f"previous_{n}"])
-               for n in ("recent", "earlier", "change_pct", "lower_pct", "upper_pct", "method",
-                         "suppressed")},
-        })
+        rows.append(
+            {
+                "skill_id": key,
+                "name": key.split(":", 1)[-1],
+                "kind": kinds.get(key),
+                **{
+                    n: None if _missing(row[f"previous_{n}"]) else _plain(row[f"previous_{n}"])
+                    for n in (
+                        "recent",
+                        "earlier",
+                        "change_pct",
+                        "lower_pct",
+                        "upper_pct",
+                        "method",
+                        "suppressed",
+                    )
+                },
+            }
+        )
     rows.sort(key=lambda r: r["skill_id"])
     return Table(place, end, "skill", metric, rows)
 
@@ -323,8 +370,14 @@ def occupation_detail(
     if title is None:
         raise TrendsError(404, f"{code!r} is not a SOC 2018 occupation or group")
     places = [place] if place.geo_level == "nation" else [place, resolve_place(engine)]
-    out = {"code": key, "title": title, "level": level, "metric": metric,
-           "end_week": end.isoformat(), "places": []}
+    out = {
+        "code": key,
+        "title": title,
+        "level": level,
+        "metric": metric,
+        "end_week": end.isoformat(),
+        "places": [],
+    }
     for where in places:
         out["places"].append(_series_block(engine, key, level, where, metric, end))
     if all(not block["weeks"] for block in out["places"]):
@@ -350,12 +403,17 @@ def _series_block(engine, key, level, place: Place, metric, end) -> dict:
         block["note"] = f"no postings stored for {place.label}"
         return block
     series = weekly_values(frame, metric, end)
-    block["weeks"] = [
-        {"week": w.date().isoformat(), "value": int(v)} for w, v in series.items()
-    ]
+    block["weeks"] = [{"week": w.date().isoformat(), "value": int(v)} for w, v in series.items()]
     block["growth"] = {c: g.to_dict() for c, g in growth_for(series, end).items()}
-    block["forecast"] = forecast_series(series).to_dict()
+    block["forecast"] = _forecast(tuple(series.to_numpy()), series.index[-1])
     return block
+
+
+@functools.lru_cache(maxsize=4096)
+def _forecast(values: tuple[float, ...], last_week: pd.Timestamp) -> dict:
+    """Return the forecast of a series; cached, as series change only when refreshed."""
+    weeks = pd.date_range(end=last_week, periods=len(values), freq="7D")
+    return forecast_series(pd.Series(values, index=weeks)).to_dict()
 
 
 def local_growth(engine: Engine, codes, area: str | None, *, today: date | None = None) -> dict:
@@ -379,8 +437,9 @@ def local_growth(engine: Engine, codes, area: str | None, *, today: date | None 
             socs[code] = None
             socs[f"error:{code}"] = str(exc)
     wanted = sorted({s for s in socs.values() if s and not s.startswith("error")})
-    frame = read_series(engine, level="detailed", keys=wanted, geo_level=place.geo_level,
-                        geo=place.geo)
+    frame = read_series(
+        engine, level="detailed", keys=wanted, geo_level=place.geo_level, geo=place.geo
+    )
     table = growth_table(frame, end, "new").set_index("key") if not frame.empty else None
     out = {}
     for code in codes:
@@ -388,13 +447,28 @@ def local_growth(engine: Engine, codes, area: str | None, *, today: date | None 
         if soc is None:
             out[code] = {"suppressed": socs.get(f"error:{code}", "not a SOC code")}
         elif table is None or soc not in table.index:
-            out[code] = {"soc": soc, "place": place.to_dict(),
-                         "suppressed": f"no postings stored for {soc} in {place.label}"}
+            out[code] = {
+                "soc": soc,
+                "place": place.to_dict(),
+                "suppressed": f"no postings stored for {soc} in {place.label}",
+            }
         else:
             row = table.loc[soc]
-            out[code] = {"soc": soc, "place": place.to_dict(), "end_week": end.isoformat(),
-                         **{n: None if _missing(row[f"previous_{n}"]) else
-                            _plain(row[f"previous_{n}"])
-                            for n in ("recent", "earlier", "change_pct", "lower_pct",
-                                      "upper_pct", "method", "suppressed")}}
+            out[code] = {
+                "soc": soc,
+                "place": place.to_dict(),
+                "end_week": end.isoformat(),
+                **{
+                    n: None if _missing(row[f"previous_{n}"]) else _plain(row[f"previous_{n}"])
+                    for n in (
+                        "recent",
+                        "earlier",
+                        "change_pct",
+                        "lower_pct",
+                        "upper_pct",
+                        "method",
+                        "suppressed",
+                    )
+                },
+            }
     return out

@@ -94,16 +94,18 @@ def _jobs_ending_after(since: datetime | None):
     return jobs.subquery("jobs")
 
 
-def read_jobs(engine: Engine, since: datetime | None, dimension: str = "occupation") -> pd.DataFrame:
+def read_jobs(
+    engine: Engine, since: datetime | None, dimension: str = "occupation"
+) -> pd.DataFrame:
     """Return one row per job active since ``since``: start, end, place and SOC or skill."""
     jobs = _jobs_ending_after(since)
     place = [POSTINGS.c.area, POSTINGS.c.region, POSTINGS.c.postal_code]
     base = jobs.join(POSTINGS, POSTINGS.c.id == jobs.c.job_id)
     if dimension == "occupation":
         top = and_(OCCUPATIONS.c.posting_id == POSTINGS.c.id, OCCUPATIONS.c.rank == 1)
-        query = select(jobs.c.start, jobs.c.end, *place, OCCUPATIONS.c.soc.label("key")).select_from(
-            base.outerjoin(OCCUPATIONS, top)
-        )
+        query = select(
+            jobs.c.start, jobs.c.end, *place, OCCUPATIONS.c.soc.label("key")
+        ).select_from(base.outerjoin(OCCUPATIONS, top))
     else:
         skills = trend_posting_skills
         query = select(
@@ -118,15 +120,13 @@ def read_jobs(engine: Engine, since: datetime | None, dimension: str = "occupati
 
 
 def count_weeks(jobs: pd.DataFrame, from_week: date | None, places: dict) -> pd.DataFrame:
-    """Aggregate jobs into weekly ``new`` and ``active`` counts per (place, key) at the finest grain.
+    """Aggregate jobs into weekly ``new`` and ``active`` counts per (place, key).
 
     ``places`` maps an (area, region, postal_code) triple to (area, cbsa, state).
     """
     if jobs.empty:
         return pd.DataFrame(columns=["week", "area", "cbsa", "state", "key", "new", "active"])
-    frame = pd.DataFrame(
-        {"sw": _week_numbers(jobs["start"]), "ew": _week_numbers(jobs["end"])}
-    )
+    frame = pd.DataFrame({"sw": _week_numbers(jobs["start"]), "ew": _week_numbers(jobs["end"])})
     frame["ew"] = np.maximum(frame["ew"], frame["sw"])
     triples = list(zip(jobs["area"], jobs["region"], jobs["postal_code"], strict=True))
     mapped = pd.DataFrame([places[t] for t in triples], columns=["area", "cbsa", "state"])
@@ -143,7 +143,11 @@ def count_weeks(jobs: pd.DataFrame, from_week: date | None, places: dict) -> pd.
     new = new.assign(new=new.pop("n"), active=0)
     active = active.assign(new=0, active=active.pop("n"))
     both = pd.concat([new, active], ignore_index=True)
-    return both.groupby(["week", *keys], dropna=False, sort=False)[["new", "active"]].sum().reset_index()
+    return (
+        both.groupby(["week", *keys], dropna=False, sort=False)[["new", "active"]]
+        .sum()
+        .reset_index()
+    )
 
 
 def _explode_active(grain: pd.DataFrame, first: int, keys: list[str]) -> pd.DataFrame:
@@ -172,8 +176,13 @@ def roll_up(counts: pd.DataFrame, dimension: str) -> pd.DataFrame:
                 else counts[geo_level]
             )
             frame = pd.DataFrame(
-                {"key": keys, "geo": geo, "week": counts["week"], "new": counts["new"],
-                 "active": counts["active"]}
+                {
+                    "key": keys,
+                    "geo": geo,
+                    "week": counts["week"],
+                    "new": counts["new"],
+                    "active": counts["active"],
+                }
             ).dropna(subset=["key", "geo"])
             summed = frame.groupby(["key", "geo", "week"], sort=False)[["new", "active"]].sum()
             summed = summed.reset_index().assign(level=level, geo_level=geo_level)
@@ -287,7 +296,9 @@ def dirty_from(engine: Engine, since: datetime) -> date | None:
     return None if earliest is None else week_start(earliest)
 
 
-def _replace_weeks(engine: Engine, table: pd.DataFrame, from_week: date | None, skills: bool) -> int:
+def _replace_weeks(
+    engine: Engine, table: pd.DataFrame, from_week: date | None, skills: bool
+) -> int:
     dims = ["occupation", "skill"] if skills else ["occupation"]
     clear = delete(trend_series).where(trend_series.c.dimension.in_(dims))
     if from_week is not None:
@@ -340,8 +351,12 @@ def scan_skills(engine: Engine, since: datetime | None, vocabulary=None) -> int:
         for mention in vocabulary.extract(f"{title}\n{body or ''}", kinds=SKILL_KINDS):
             skill = mention.skill
             rows.append(
-                {"posting_id": posting_id, "skill_id": skill.id[:200], "kind": skill.kind,
-                 "name": skill.name[:300]}
+                {
+                    "posting_id": posting_id,
+                    "skill_id": skill.id[:200],
+                    "kind": skill.kind,
+                    "name": skill.name[:300],
+                }
             )
     ids = [p[0] for p in postings]
     with engine.begin() as connection:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Index, Integer, String, Table
 
-from jobatlas.storage.models import BigId, Base, UTCDateTime
+from jobatlas.storage.models import Base, BigId, UTCDateTime
 
 metadata = Base.metadata
 

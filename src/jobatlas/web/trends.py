@@ -30,7 +30,10 @@ def _place():
     args = request.args
     try:
         return report.resolve_place(
-            _engine(), area=args.get("area"), zip_code=args.get("zip"), cbsa=args.get("cbsa"),
+            _engine(),
+            area=args.get("area"),
+            zip_code=args.get("zip"),
+            cbsa=args.get("cbsa"),
             state=args.get("state"),
         )
     except report.TrendsError as exc:
@@ -51,8 +54,11 @@ def occupations_data() -> dict[str, Any]:
     args = request.args
     try:
         table = report.occupation_table(
-            _engine(), _place(), level=args.get("level", "detailed"),
-            metric=args.get("metric", "new"), job_zone=_job_zone(),
+            _engine(),
+            _place(),
+            level=args.get("level", "detailed"),
+            metric=args.get("metric", "new"),
+            job_zone=_job_zone(),
             reference=resources().reference(),
         )
     except report.TrendsError as exc:
@@ -73,7 +79,10 @@ def occupation_trend_data(code: str) -> dict[str, Any]:
     """Return one occupation's local and national series with growth and forecast."""
     try:
         return report.occupation_detail(
-            _engine(), code, _place(), metric=request.args.get("metric", "new"),
+            _engine(),
+            code,
+            _place(),
+            metric=request.args.get("metric", "new"),
             reference=resources().reference(),
         )
     except report.TrendsError as exc:
@@ -152,8 +161,10 @@ def occupation_csv(code: str):
     rows = []
     for block in detail["places"]:
         label = block["place"]["label"]
-        rows += [{"place": label, "week": w["week"], "value": w["value"], "kind": "observed"}
-                 for w in block["weeks"]]
+        rows += [
+            {"place": label, "week": w["week"], "value": w["value"], "kind": "observed"}
+            for w in block["weeks"]
+        ]
         for point in (block["forecast"] or {}).get("points", []):
             rows.append({"place": label, "kind": "forecast", "value": point["mean"], **point})
     return _csv(rows, f"trend-{detail['code']}.csv")
@@ -166,7 +177,8 @@ def _csv(rows: list[dict], filename: str) -> Response:
     writer.writeheader()
     writer.writerows(rows)
     return Response(
-        buffer.getvalue(), mimetype="text/csv",
+        buffer.getvalue(),
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -219,13 +231,19 @@ def chart(block: dict) -> dict | None:
         lower = [xy(start + 1 + i, p[f"lower{level}"]) for i, p in enumerate(points)][::-1]
         band[level] = " ".join(upper + lower + [xy(start, values[-1])]) if points else ""
     return {
-        "width": CHART_WIDTH, "height": CHART_HEIGHT, "pad": CHART_PAD,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "pad": CHART_PAD,
         "observed": " ".join(xy(i, v) for i, v in enumerate(values)),
         "forecast": " ".join(
             [xy(start, values[-1])] + [xy(start + 1 + i, p["mean"]) for i, p in enumerate(points)]
-        ) if points else "",
-        "band95": band[95], "band80": band[80],
-        "top": round(top), "first_week": history[0]["week"],
+        )
+        if points
+        else "",
+        "band95": band[95],
+        "band80": band[80],
+        "top": round(top),
+        "first_week": history[0]["week"],
         "last_week": points[-1]["week"] if points else history[-1]["week"],
         "baseline": CHART_HEIGHT - CHART_PAD,
     }

@@ -27,8 +27,8 @@ ROWS = NUM_PERM // BANDS
 SHINGLE_SIZE = 3
 NEAR_DUPLICATE_THRESHOLD = 0.7
 MIN_BODY_WORDS = 8
+MIN_SHARED_BANDS = 2
 _SEED = 20190101  # changing it invalidates every stored band key
-
 
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 _MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
