@@ -176,9 +176,9 @@ def markdown(report: dict) -> str:
         SECTION, "",
         "`.venv/bin/python -m bench.bench_classifier` on the shared 2-core dev machine (other "
         "engineers' jobs running, so wall times are pessimistic; CPU seconds in brackets). "
-        f"Model `{report['model_version']}`. Accuracy is at detailed SOC 2018 (O*NET "
-        "probabilities summed per SOC). DMTF = BLS Direct Match Titles whose normalized text "
-        "is not among the training titles (DMTF is never used in training). ECE: 15 equal "
+        f"Model `{report['model_version']}`. Accuracy is at detailed SOC 2018 (each SOC "
+        "code scored by its best O*NET code). DMTF = BLS Direct Match Titles whose "
+        "normalized text is not among the training titles (DMTF is never used in training). ECE: 15 equal "
         "bins of the top-1 SOC score. Threshold: lowest top-1 score at which answered inputs "
         "reach 90% precision, with the share of inputs answered." + ratio, "",
         *table, "",

@@ -52,8 +52,8 @@ def bench_parsing(count: int, repeats: int) -> dict:
     return {"pages": len(pages), "parse_posting": ours, "extruct": baseline}
 
 
-def bench_crawl(postings: int, cache_dir: str) -> dict:
-    """Crawl ``postings`` postings unthrottled into SQLite, classified, and time it."""
+def bench_crawl(postings: int, cache_dir: str, classify: bool = True) -> dict:
+    """Crawl ``postings`` postings unthrottled into SQLite (classified unless told not to)."""
     per_category = postings // (len(CRAWL_AREAS) * len(CRAWL_CATEGORIES))
     with tempfile.TemporaryDirectory() as tmp, LocalCraigslist(
         areas=CRAWL_AREAS, categories=CRAWL_CATEGORIES, per_category=per_category, faults=False
@@ -63,13 +63,28 @@ def bench_crawl(postings: int, cache_dir: str) -> dict:
         summary = run_craigslist_crawl(
             settings, site.areas, ["jjj"], base_url=site.base_url, throttle=False,
             scrapy_settings={"LOG_LEVEL": "WARNING", "DOWNLOAD_TIMEOUT": 60}, batch_size=500,
+            classifier="engine" if classify else None,
         )
         wall = time.perf_counter() - started
         site_cpu = time.process_time() - started_cpu  # the stand-in site's server threads
     return {"postings": len(site.postings), "wall": wall, "site_cpu": site_cpu, "summary": summary}
 
 
-def write_section(parsing: dict, crawl: dict | None) -> str:
+def crawl_rows(crawl: dict, label: str) -> list[str]:
+    """Return the table rows describing one crawl."""
+    s = crawl["summary"]
+    return [
+        f"| crawl of {crawl['postings']:,} postings, throttle off, {label} | "
+        f"{crawl['wall']:.0f} s wall ({s.elapsed_seconds:.0f} s in the crawl process); "
+        f"{s.new + s.duplicate:,} stored, {s.classified:,} classified, {s.pages_fetched:,} pages, "
+        f"{sum(s.errors.values())} errors |",
+        f"| ... CPU time: crawl process / stand-in site | {s.cpu_seconds:.0f} s / "
+        f"{crawl['site_cpu']:.0f} s |",
+        f"| ... throughput (wall) | {crawl['postings'] / crawl['wall']:.0f} postings/s |",
+    ]
+
+
+def write_section(parsing: dict, crawls: dict[str, dict]) -> str:
     """Replace this benchmark's section of docs/benchmarks.md and return it."""
     cores = os.cpu_count()
     lines = [
@@ -90,17 +105,12 @@ def write_section(parsing: dict, crawl: dict | None) -> str:
         f"| ratio parse_posting / extruct (CPU) | "
         f"{parsing['parse_posting'][0] / parsing['extruct'][0]:.1f}x |",
     ]
-    if crawl:
-        s = crawl["summary"]
-        lines += [
-            f"| crawl of {crawl['postings']:,} postings, throttle off, classified + stored in "
-            f"SQLite (target < 300 s) | {crawl['wall']:.0f} s wall ({s.elapsed_seconds:.0f} s in "
-            f"the crawl process); {s.new + s.duplicate:,} stored, {s.classified:,} classified, "
-            f"{s.pages_fetched:,} pages, {sum(s.errors.values())} errors |",
-            f"| crawl CPU time: crawl process / stand-in site | {s.cpu_seconds:.0f} s / "
-            f"{crawl['site_cpu']:.0f} s |",
-            f"| crawl throughput (wall) | {crawl['postings'] / crawl['wall']:.0f} postings/s |",
-        ]
+    for label, crawl in crawls.items():
+        lines += crawl_rows(crawl, label)
+    if len(crawls) == 2:
+        walls = [c["wall"] for c in crawls.values()]
+        ratio = walls[0] / walls[1]
+        lines.append(f"| ratio classified / unclassified crawl (wall) | {ratio:.2f}x |")
     section = "\n".join(lines) + "\n"
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     start = text.find(SECTION)
@@ -120,14 +130,23 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--postings", type=int, default=10_000)
     parser.add_argument("--no-crawl", action="store_true")
+    parser.add_argument("--no-classify", action="store_true",
+                        help="Only the baseline crawl, without the occupation engine.")
     parser.add_argument("--cache-dir", default=os.environ.get("JOBATLAS_CACHE_DIR"),
                         help="Model cache (the occupation engine trains there on first use).")
     args = parser.parse_args()
     parsing = bench_parsing(args.pages, args.repeats)
-    crawl = None
+    crawls: dict[str, dict] = {}
+    cache_dir = args.cache_dir or str(Settings().cache_dir)
+    if not args.no_crawl and not args.no_classify:
+        crawls["classified + stored in SQLite (target < 300 s)"] = bench_crawl(
+            args.postings, cache_dir
+        )
     if not args.no_crawl:
-        crawl = bench_crawl(args.postings, args.cache_dir or str(Settings().cache_dir))
-    print(write_section(parsing, crawl))
+        crawls["baseline: stored, not classified"] = bench_crawl(
+            args.postings, cache_dir, classify=False
+        )
+    print(write_section(parsing, crawls))
 
 
 if __name__ == "__main__":

@@ -233,7 +233,8 @@ def main() -> None:
             "text and places; ~10% reposts of earlier ads with small edits: "
             f"{runs[0]['duplicate']} of {args.postings} linked as duplicates). Each run stores "
             "them into a fresh migrated database; the figures include cleaning, validation, "
-            "fingerprints, MinHash band keys, duplicate lookups and occupation-free rows. "
+            "fingerprints, MinHash band keys, duplicate lookups (the postings carry no occupation "
+            "codes). "
             f"Medians of {len(runs)} runs (baseline: {len(baseline)} run(s) of {args.baseline} "
             "postings, measured in the same invocation).",
             "",

@@ -275,8 +275,20 @@ def _drop(admin: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _previous(title: str) -> list[str]:
+    """Return a subsection of the current Trends section (kept when its part is skipped)."""
+    if not DOCS.exists():
+        return []
+    text = DOCS.read_text(encoding="utf-8")
+    section = re.search(r"^## Trends\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    if not section:
+        return []
+    found = re.search(rf"^### {title}.*?(?=^### |\Z)", section.group(1), re.S | re.M)
+    return found.group(0).rstrip().splitlines() + [""] if found else []
+
+
 def render(backtest: dict | None, storage: dict | None, api: dict | None, n: int) -> str:
-    """Return the markdown section."""
+    """Return the markdown section (parts not run this time are kept from the last run)."""
     lines = [
         "## Trends",
         "",
@@ -285,9 +297,10 @@ def render(backtest: dict | None, storage: dict | None, api: dict | None, n: int
         f"{datetime.now(UTC):%Y-%m-%d}.",
         "",
     ]
-    if backtest:
-        lines += _backtest_lines(backtest)
-    if storage:
+    lines += _backtest_lines(backtest) if backtest else _previous("Forecast backtest")
+    if not storage:
+        lines += _previous("Series refresh")
+    else:
         lines += [
             f"### Series refresh: {n:,} generated postings, PostgreSQL",
             "",

@@ -41,7 +41,8 @@ def test_batch_parquet_rows_equal_the_jsonl_output(tmp_path, runner):
         ],
     )
     assert jsonl.exit_code == 1, jsonl.output  # error rows make the JSONL mode exit 1
-    expected = [json.loads(line) for line in (tmp_path / "a.out.jsonl").open(encoding="utf-8")]
+    lines = (tmp_path / "a.out.jsonl").read_text(encoding="utf-8").splitlines()
+    expected = [json.loads(line) for line in lines]
 
     batch = runner.invoke(
         main,

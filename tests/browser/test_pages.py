@@ -32,7 +32,7 @@ def test_paste_a_resume_and_see_occupations_and_postings(page, live_server):
     top = page.get_by_role("link", name="Industrial Truck and Tractor Operators").first
     assert top.is_visible()
     assert page.get_by_role("heading", name="Jobs you could move into").is_visible()
-    assert page.get_by_text("Forklift Operator - Night Shift").is_visible()
+    assert page.get_by_role("link", name="Forklift Operator - Night Shift").is_visible()
     # The map is drawn by our own script, allowed by the strict CSP.
     page.wait_for_selector("#map svg circle")
     assert violations == []

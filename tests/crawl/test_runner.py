@@ -57,16 +57,20 @@ def test_crawl_stores_every_good_posting_once_and_classifies(
     assert stored(database_url) == rows
 
 
-def test_each_discovery_method_and_fallback(site, sqlite_database_url, tmp_path):
-    summary = _crawl(site, sqlite_database_url, tmp_path)
+def test_each_discovery_method_and_fallback(site, database_url, tmp_path):
+    summary = _crawl(site, database_url, tmp_path)
 
-    assert set(stored(sqlite_database_url)) - {"#duplicates"} == _storable_ids(site)
+    assert set(stored(database_url)) - {"#duplicates"} == _storable_ids(site)
     # newyork: no sitemap and no search JSON; boston: no sitemap
     assert summary.errors["http_404"] == 3
     assert summary.blocked_hosts == []
     assert site.requests["/sfbay/sitemap/index-by-date-cat.xml"] == 1
     assert site.requests["/newyork/search/jjj"] == 1
     assert site.requests["/boston/search/jjj"] == 0
+
+    again = _crawl(site, database_url, tmp_path)  # incremental: stored postings are skipped
+    assert (again.new, again.duplicate, again.postings_fetched) == (0, 0, 2)
+    assert again.skipped_known == len(site.storable())
 
 
 def test_discovery_order_is_configurable(site, sqlite_database_url, tmp_path):

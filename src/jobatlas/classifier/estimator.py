@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import GroupShuffleSplit
@@ -37,19 +37,6 @@ def as_texts(X) -> np.ndarray:
     return np.array([str(v) for v in array], dtype=object)
 
 
-def standardize(scores: np.ndarray) -> np.ndarray:
-    """Return each row of scores as z-scores.
-
-    Cosines of a long text are small and close together, those of a title large and spread
-    out; z-scores put both on one scale so that one temperature calibrates them. Two
-    classes carry no spread to standardize, so their scores are returned as they are.
-    """
-    if scores.shape[1] <= 2:
-        return scores
-    spread = scores.std(axis=1, keepdims=True)
-    return (scores - scores.mean(axis=1, keepdims=True)) / np.maximum(spread, 1e-9)
-
-
 # Texts of at most this many words are titles, searched for near-duplicates.
 TITLE_WORDS = 8
 
@@ -60,9 +47,11 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     One ``Pipeline``: text normalization (HTML, abbreviations, plurals, slashes), TF-IDF
     character and word n-grams plus head-noun tokens, and a class-centroid model whose
     features are weighted by how specific they are to few occupations
-    (``SpecificCentroidClassifier``). Probabilities are a softmax of the centroid cosines
-    with a temperature fitted on a slice of the training texts held out of a first fit
-    (grouped by normalized text), so scores are calibrated on titles the model has not seen.
+    (``SpecificCentroidClassifier``). Probabilities are a softmax of the class scores times
+    an inverse temperature that depends on text length (``exp(a + b * log(1 + n_features))``:
+    a long text has small, close cosines, a title large, spread-out ones). ``a`` and ``b``
+    are fitted on a slice of the training texts held out of a first fit (grouped by
+    normalized text), so scores are calibrated on texts the model has not seen.
 
     Parameters
     ----------
@@ -72,14 +61,17 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         Range of word n-gram lengths.
     max_features : int, default=150000
         Cap on the size of each n-gram vocabulary, keeping memory bounded.
-    min_df : int, default=1
+    min_df : int, default=2
         Minimum number of training texts an n-gram must occur in.
     head_weight : float, default=1.0
         Weight of the head-noun block (last words of a title) against the n-gram blocks.
     power : float, default=4.0
         Sharpness of the class-specificity weighting of features.
     calibration_share : float, default=0.1
-        Share of texts held out (grouped by normalized text) to fit the temperature.
+        Share of texts held out of the first fit to calibrate the scores.
+    calibration_grouping : {"text", "head"}, default="head"
+        Held-out texts are grouped by normalized text, or by their last two words ("head"),
+        so that calibration texts are as novel as real unseen titles, not near-copies.
     random_state : int, default=0
         Seed of the calibration split.
 
@@ -89,8 +81,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         The occupation codes seen in ``fit``.
     pipeline_ : sklearn.pipeline.Pipeline
         The fitted features-plus-model pipeline.
-    temperature_ : float
-        Divides the centroid cosines before the softmax.
+    scale_ : tuple of float
+        ``(a, b)`` of the length-dependent inverse temperature.
     """
 
     def __init__(
@@ -98,10 +90,11 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         char_ngrams=(3, 5),
         word_ngrams=(1, 2),
         max_features=150_000,
-        min_df=1,
+        min_df=2,
         head_weight=1.0,
         power=4.0,
         calibration_share=0.1,
+        calibration_grouping="head",
         random_state=0,
     ):
         self.char_ngrams = char_ngrams
@@ -111,6 +104,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.head_weight = head_weight
         self.power = power
         self.calibration_share = calibration_share
+        self.calibration_grouping = calibration_grouping
         self.random_state = random_state
 
     def __sklearn_tags__(self):
@@ -167,16 +161,14 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         features = pipeline.named_steps["features"].fit_transform(texts).tocsr()
         model = pipeline.named_steps["model"]
         self.pipeline_ = pipeline
-        self.temperature_ = 1.0
+        self.scale_ = (0.0, 0.0)
         fit_idx, cal_idx = self._calibration_split(texts, y)
         # Near-duplicate search covers title-length texts only, not task sentences.
         short = np.array([len(t.split()) <= TITLE_WORDS for t in texts])
         if len(cal_idx):
             model.fit(features[fit_idx], y[fit_idx], sample_weight=weights[fit_idx],
                       neighbor_mask=short[fit_idx])
-            # Calibrate on titles: the accuracy that matters most, and the bulk of inputs.
-            titles = cal_idx[short[cal_idx]] if short[cal_idx].any() else cal_idx
-            self.temperature_ = self._fit_temperature(features[titles], y[titles])
+            self.scale_ = self._fit_scale(features[cal_idx], y[cal_idx])
         model.fit(features, y, sample_weight=weights, neighbor_mask=short)
         return self
 
@@ -185,7 +177,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         n_cal = int(len(texts) * self.calibration_share)
         if n_cal < 50:
             return everything, everything[:0]
-        groups = np.array([normalize_text(t) for t in texts], dtype=object)
+        keep = -2 if self.calibration_grouping == "head" else None
+        groups = np.array([" ".join(normalize_text(t).split()[keep:]) for t in texts],
+                          dtype=object)
         splitter = GroupShuffleSplit(1, test_size=self.calibration_share,
                                      random_state=self.random_state)
         fit_idx, cal_idx = next(splitter.split(texts, y, groups))
@@ -193,16 +187,19 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         cal_idx = cal_idx[np.isin(y[cal_idx], y[fit_idx])]
         return fit_idx, cal_idx
 
-    def _fit_temperature(self, features, y) -> float:
-        scores = standardize(self.scores_from_features(features))
+    def _fit_scale(self, features, y) -> tuple[float, float]:
+        scores = self.scores_from_features(features)
+        length = _log_length(features)
         columns = np.searchsorted(self.classes_, y)
         rows = np.arange(len(y))
 
-        def nll(log_t: float) -> float:
-            return -log_softmax(scores / np.exp(log_t), axis=1)[rows, columns].mean()
+        def nll(params: np.ndarray) -> float:
+            scale = np.exp(params[0] + params[1] * length)[:, None]
+            return -log_softmax(scores * scale, axis=1)[rows, columns].mean()
 
-        result = minimize_scalar(nll, bounds=(-8.0, 3.0), method="bounded")
-        return float(np.exp(result.x))
+        result = minimize(nll, x0=np.array([3.0, 0.0]), method="Nelder-Mead",
+                          options={"xatol": 1e-3, "fatol": 1e-5, "maxiter": 400})
+        return float(result.x[0]), float(result.x[1])
 
     def featurize(self, X):
         """Return the sparse feature matrix of texts, as the fitted pipeline sees them."""
@@ -231,8 +228,12 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
 
     def proba_from_features(self, features) -> np.ndarray:
         """Return calibrated probabilities for rows of a ``featurize`` matrix."""
-        scores = standardize(self.scores_from_features(features))
-        return softmax(scores / self.temperature_, axis=1)
+        scores = self.scores_from_features(features)
+        return softmax(scores * self._inverse_temperature(features)[:, None], axis=1)
+
+    def _inverse_temperature(self, features) -> np.ndarray:
+        check_is_fitted(self, "scale_")
+        return np.exp(self.scale_[0] + self.scale_[1] * _log_length(features))
 
     def predict_proba(self, X) -> np.ndarray:
         """Return calibrated class probabilities, shape (n_samples, n_classes)."""
@@ -266,6 +267,11 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
                     scored[word] = scored.get(word, 0.0) + float(row[j])
             result.append(sorted(scored, key=scored.get, reverse=True)[:top_n])
         return result
+
+
+def _log_length(features) -> np.ndarray:
+    """Return log(1 + number of non-zero features) of each row: a proxy for text length."""
+    return np.log1p(np.diff(sp.csr_matrix(features).indptr)).astype(np.float64)
 
 
 def _feature_names(features: Pipeline) -> np.ndarray:

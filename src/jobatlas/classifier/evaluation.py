@@ -90,12 +90,16 @@ def synthetic_resumes(ref: ReferenceTexts, n: int = 400, seed: int = 0) -> Label
 
 
 def soc_probabilities(proba: np.ndarray, classes, socs: dict[str, str]):
-    """Sum O*NET-code probabilities into SOC codes; return (soc labels, matrix)."""
+    """Score SOC codes by their best O*NET code; return (soc labels, matrix).
+
+    The maximum, not the sum: a SOC code with many O*NET children ("All Other" groups)
+    would otherwise collect the flat tail of the distribution and outrank better matches.
+    """
     soc_labels = np.array([socs.get(c, str(c)[:7]) for c in classes])
     unique, inverse = np.unique(soc_labels, return_inverse=True)
-    summed = np.zeros((proba.shape[0], len(unique)))
-    np.add.at(summed.T, inverse, proba.T)
-    return unique, summed
+    best = np.zeros((proba.shape[0], len(unique)))
+    np.maximum.at(best.T, inverse, proba.T)
+    return unique, best
 
 
 def _topk_hits(labels: np.ndarray, matrix: np.ndarray, gold: list[str], k: int) -> float:

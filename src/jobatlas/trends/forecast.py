@@ -11,7 +11,7 @@ Model choice, by what the series can support:
   trend, fitted on the last ``window`` weeks (older weeks describe a different market); with a
   52-week season when ``seasonal=True`` and at least two years are available
   (``"ets-damped-seasonal"``), else without (``"ets-damped"``). Its intervals come from the
-  spread of the model's own in-sample h-step-ahead errors (t quantiles, see ``_half_width``),
+  root mean square of the model's own in-sample h-step-ahead errors, with normal quantiles,
   which tracks the real error of smooth, autocorrelated postings series better than the
   analytic ETS variance;
 * if the smoothing fit fails: the last value (``"naive"``) with intervals from the quantiles of
@@ -152,7 +152,7 @@ def _ets_forecast(values: np.ndarray, weeks: list, *, seasonal: bool, window: in
     mean = np.expm1(path).clip(min=0)
     lower, upper = {}, {}
     for level in LEVELS:
-        half = np.array([_half_width(e, h, level) for h, e in enumerate(errors, start=1)])
+        half = np.array([_half_width(e, level) for e in errors])
         lower[level] = np.expm1(path - half).clip(min=0)
         upper[level] = np.expm1(path + half).clip(min=0)
     method = "ets-damped-seasonal" if use_season else "ets-damped"
@@ -190,16 +190,10 @@ def _insample_errors(fit, y: np.ndarray, horizon: int, use_season: bool) -> list
     return errors
 
 
-def _half_width(errors: np.ndarray, h: int, level: int) -> float:
-    """Return the half-width of a t interval from the root-mean-square h-step error.
-
-    Errors of overlapping h-step forecasts are strongly correlated, so the degrees of freedom are
-    the number of non-overlapping forecasts, ``n / h``; the t quantile then widens the interval
-    where the error spread is poorly known (long horizons, short series).
-    """
+def _half_width(errors: np.ndarray, level: int) -> float:
+    """Return the half-width of a normal interval from the root-mean-square h-step error."""
     rms = float(np.sqrt(np.mean(np.square(errors))))
-    dof = max(len(errors) / h, 2.0)
-    return rms * float(stats.t.ppf(0.5 + level / 200, dof))
+    return rms * float(stats.norm.ppf(0.5 + level / 200))
 
 
 def _naive_forecast(values: np.ndarray, weeks: list, reason: str) -> Forecast:

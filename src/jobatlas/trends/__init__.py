@@ -1,0 +1,1 @@
+"""Posting-based demand trends: weekly series, growth, forecasts and backtests."""
