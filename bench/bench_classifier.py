@@ -178,9 +178,10 @@ def markdown(report: dict) -> str:
         "engineers' jobs running, so wall times are pessimistic; CPU seconds in brackets). "
         f"Model `{report['model_version']}`. Accuracy is at detailed SOC 2018 (each SOC "
         "code scored by its best O*NET code). DMTF = BLS Direct Match Titles whose "
-        "normalized text is not among the training titles (DMTF is never used in training). ECE: 15 equal "
-        "bins of the top-1 SOC score. Threshold: lowest top-1 score at which answered inputs "
-        "reach 90% precision, with the share of inputs answered." + ratio, "",
+        "normalized text is not among the training titles (DMTF is never used in "
+        "training). ECE: 15 equal bins of the top-1 SOC score. Threshold: lowest top-1 "
+        "score at which answered inputs reach 90% precision, with the share of inputs "
+        "answered." + ratio, "",
         *table, "",
         "| measure | value |", "|---|---:|",
         f"| training, full model | {report['train_seconds']} s ({report['train_cpu_seconds']} "

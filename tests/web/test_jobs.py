@@ -15,7 +15,7 @@ from .conftest import assert_documented
 pytestmark = pytest.mark.slow
 
 
-def wait_for(client, job_id: str, timeout: float = 180.0) -> dict:
+def wait_for(client, job_id: str, timeout: float = 900.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         response = client.get(f"/api/v1/fetch-jobs/{job_id}")

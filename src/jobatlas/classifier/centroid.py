@@ -23,11 +23,11 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     ----------
     power : float, default=4.0
         Sharpness of the class-specificity weighting (0 disables it).
-    neighbor_threshold : float, default=0.9
+    neighbor_threshold : float, default=0.95
         Cosine with one training text above which that text's class gets a boost. A large
         class ("Industrial Truck Operators") has a diluted centroid, so an input equal to one
         of its titles ("Forklift Operator") must still win.
-    neighbor_boost : float, default=1.0
+    neighbor_boost : float, default=0.3
         Score added for an exact duplicate (scaled linearly from the threshold).
     neighbor_min_weight : float, default=0.2
         Features with a smaller specificity weight are ignored in the neighbour search,
@@ -40,8 +40,8 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     centroids_ : scipy.sparse.csr_matrix of shape (n_classes, n_features)
     """
 
-    def __init__(self, power: float = 4.0, neighbor_threshold: float = 0.9,
-                 neighbor_boost: float = 1.0, neighbor_min_weight: float = 0.2):
+    def __init__(self, power: float = 4.0, neighbor_threshold: float = 0.95,
+                 neighbor_boost: float = 0.3, neighbor_min_weight: float = 0.2):
         self.power = power
         self.neighbor_threshold = neighbor_threshold
         self.neighbor_boost = neighbor_boost

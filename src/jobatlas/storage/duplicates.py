@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from jobatlas.postings.clean.near_duplicates import (
     MIN_SHARED_BANDS,
@@ -68,17 +69,51 @@ def _stored_originals_by_fingerprint(connection: Connection, fingerprints: set) 
 def _link_near_duplicates(connection: Connection, candidates: list[Candidate]) -> None:
     if not candidates:
         return
-    ids_by_key = _stored_ids_by_band_key(connection, {k for c in candidates for k in c.band_keys})
-    sharing = {
-        c.index: _enough_shared(i for k in c.band_keys for i in ids_by_key.get(k, ()))
-        for c in candidates
-    }
+    sharing = _sharing_stored(connection, candidates)
     stored = _stored_shingles(connection, set().union(*sharing.values()))
     for candidate in candidates:
         ids = sharing[candidate.index]
         match = best_match(candidate.shingles, {i: stored[i][1] for i in ids if i in stored})
         if match is not None:
             candidate.original_id = stored[match][0]
+
+
+def _sharing_stored(connection: Connection, candidates: list[Candidate]) -> dict[int, set]:
+    """Return, per candidate index, the stored postings sharing enough band keys with it."""
+    if connection.dialect.name == "postgresql":
+        return _sharing_stored_postgresql(connection, candidates)
+    ids_by_key = _stored_ids_by_band_key(connection, {k for c in candidates for k in c.band_keys})
+    return {
+        c.index: _enough_shared(chain.from_iterable(ids_by_key.get(k, ()) for k in c.band_keys))
+        for c in candidates
+    }
+
+
+# The database counts shared keys: it sends back only real candidates, not every posting that
+# shares one key by chance with a templated ad.
+_SHARING_QUERY = text(
+    "SELECT c.position, b.posting_id"
+    " FROM unnest(CAST(:positions AS integer[]), CAST(:keys AS bigint[])) AS c(position, key)"
+    " JOIN posting_bands AS b ON b.key = c.key"
+    " GROUP BY c.position, b.posting_id HAVING count(*) >= :shared"
+)
+
+
+def _sharing_stored_postgresql(connection: Connection, candidates: list[Candidate]) -> dict:
+    sharing: dict[int, set] = {c.index: set() for c in candidates}
+    positions = [c.index for c in candidates for _ in c.band_keys]
+    keys = [k for c in candidates for k in c.band_keys]
+    if keys:
+        # Array literals: psycopg would otherwise adapt thousands of ints one by one in Python.
+        parameters = {"positions": _array(positions), "keys": _array(keys),
+                      "shared": MIN_SHARED_BANDS}  # fmt: skip
+        for position, posting_id in connection.execute(_SHARING_QUERY, parameters):
+            sharing[position].add(posting_id)
+    return sharing
+
+
+def _array(values: list[int]) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _enough_shared(ids: Iterable) -> set:
@@ -106,18 +141,18 @@ def _stored_shingles(connection: Connection, ids: set[int]) -> dict[int, tuple[i
 
 
 def _link_within_batch(candidates: list[Candidate]) -> None:
+    by_index = {c.index: c for c in candidates}
     first_by_fingerprint: dict[str, int] = {}
-    originals_by_key: dict[int, list[Candidate]] = defaultdict(list)
+    originals_by_key: dict[int, list[int]] = defaultdict(list)
     for candidate in candidates:
         parent = first_by_fingerprint.get(candidate.posting.fingerprint)
         if parent is None:
-            earlier = [o for k in candidate.band_keys for o in originals_by_key[k]]
-            by_index = {o.index: o for o in earlier}
-            indexes = _enough_shared(o.index for o in earlier)
+            earlier = chain.from_iterable(originals_by_key.get(k, ()) for k in candidate.band_keys)
+            indexes = _enough_shared(earlier)
             parent = best_match(candidate.shingles, {i: by_index[i].shingles for i in indexes})
         if parent is not None:
             candidate.batch_parent = parent
             continue
         first_by_fingerprint[candidate.posting.fingerprint] = candidate.index
         for key in candidate.band_keys:
-            originals_by_key[key].append(candidate)
+            originals_by_key[key].append(candidate.index)

@@ -27,9 +27,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from jobatlas.postings.clean.near_duplicates import (
-    band_keys,
     comparable_shingles,
-    minhash_signature,
+    many_band_keys,
+    minhash_signatures,
 )
 from jobatlas.postings.clean.pipeline import clean_posting
 from jobatlas.postings.records import OccupationCode, Posting
@@ -45,7 +45,7 @@ from jobatlas.storage.rows import (
     posting_values,
     stored_posting,
 )
-from jobatlas.storage.sql import bulk_insert, copy_rows, matching
+from jobatlas.storage.sql import bulk_insert, copy_rows, insert_integer_rows, matching
 from jobatlas.storage.validation import InvalidPosting, check_occupations, validate_posting
 
 logger = logging.getLogger(__name__)
@@ -369,7 +369,17 @@ def _prepare_batch(batch: list[tuple[int, tuple]], result: UpsertResult) -> list
             item.last_seen = max(item.last_seen, earlier.last_seen)
             del by_key[item.candidate.key]
         by_key[item.candidate.key] = item
-    return list(by_key.values())
+    prepared = list(by_key.values())
+    _add_band_keys([p.candidate for p in prepared if p.candidate.shingles is not None])
+    return prepared
+
+
+def _add_band_keys(candidates: list[Candidate]) -> None:
+    # One MinHash computation for the whole batch: per-posting calls cost more than the hashing.
+    if candidates:
+        signatures = minhash_signatures([c.shingles for c in candidates])
+        for candidate, keys in zip(candidates, many_band_keys(signatures), strict=True):
+            candidate.band_keys = keys
 
 
 def _prepare(index: int, posting: Posting, first_seen: Any, last_seen: Any) -> _Prepared:
@@ -381,9 +391,9 @@ def _prepare(index: int, posting: Posting, first_seen: Any, last_seen: Any) -> _
         raise InvalidPosting(f"first_seen {first_seen} is after last_seen {last_seen}")
     posting = clean_posting(_without_nul(posting))
     shingle_set = comparable_shingles(posting.title, posting.body)
-    keys = [] if shingle_set is None else band_keys(minhash_signature(shingle_set))
     values = posting_values(posting)
-    candidate = Candidate(index=index, posting=posting, shingles=shingle_set, band_keys=keys)
+    # Band keys are filled in for the whole batch at once, see _add_band_keys.
+    candidate = Candidate(index=index, posting=posting, shingles=shingle_set, band_keys=[])
     return _Prepared(candidate, values, list(posting.occupations), [index], first_seen, last_seen)
 
 
@@ -521,13 +531,10 @@ def _store_bands(
         posting_id = id_by_index[candidate.index]
         if before is not None:
             replaced.append(posting_id)
-        rows.extend(
-            {"posting_id": posting_id, "band": band, "key": key}
-            for band, key in enumerate(candidate.band_keys)
-        )
+        rows.extend((posting_id, band, key) for band, key in enumerate(candidate.band_keys))
     for condition in matching(connection, BANDS.c.posting_id, replaced):
         connection.execute(delete(BANDS).where(condition))
-    bulk_insert(connection, BANDS, rows)
+    insert_integer_rows(connection, BANDS, ["posting_id", "band", "key"], rows)
 
 
 def _needs_bands(candidate: Candidate, before: Any) -> bool:

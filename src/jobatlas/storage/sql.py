@@ -47,3 +47,24 @@ def copy_rows(
     ):
         for row in rows:
             copy.write_row([row[name] for name in columns])
+
+
+def insert_integer_rows(
+    connection: Connection, table: Table, columns: list[str], rows: list[tuple[int, ...]]
+) -> None:
+    """Insert rows of integers: one COPY text block on PostgreSQL, ``executemany`` elsewhere."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    # Integers need no quoting, so the rows go out as one block instead of a call per row.
+    line = "\t".join(["%d"] * len(columns)) + "\n"
+    data = "".join([line % row for row in rows])
+    names = ", ".join(f'"{name}"' for name in columns)
+    driver = connection.connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+    ):
+        copy.write(data)

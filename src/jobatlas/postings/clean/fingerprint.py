@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 import unicodedata
 
 from jobatlas.postings.records import Posting
 
-_NON_WORD = re.compile(r"[\W_]+")
-_DIGITS = re.compile(r"\d+")
+# A word is a run of letters: digits, underscores, punctuation and spaces all separate words.
+_WORD = re.compile(r"[^\W\d_]+")
+_ASCII_WORD = re.compile(r"[a-z]+")
 
 
 def normalize_text(text: str) -> str:
@@ -19,9 +21,18 @@ def normalize_text(text: str) -> str:
     Reposts change phone extensions, dates, pay by a dollar and spacing; folding those keeps the
     same ad on the same fingerprint.
     """
-    value = unicodedata.normalize("NFKC", text).casefold()
-    value = _DIGITS.sub(" ", value)
-    return " ".join(_NON_WORD.sub(" ", value).split())
+    return " ".join(text_words(text))
+
+
+@functools.lru_cache(maxsize=64)
+def text_words(text: str) -> tuple[str, ...]:
+    """Return the words of the normalized text (see :func:`normalize_text`)."""
+    # Cached because storing a posting fingerprints its text and then shingles the same text;
+    # a small cache is enough since both happen one posting at a time.
+    if text.isascii():
+        # NFKC leaves ASCII unchanged and casefold is lower(); the plain class is twice as fast.
+        return tuple(_ASCII_WORD.findall(text.lower()))
+    return tuple(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
 def content_fingerprint(title: str, body: str) -> str:

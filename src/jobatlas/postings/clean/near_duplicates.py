@@ -12,14 +12,14 @@ every other one.
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import chain
 
 import numpy as np
 import xxhash
 from datasketch import MinHash
 
-from jobatlas.postings.clean.fingerprint import normalize_text
+from jobatlas.postings.clean.fingerprint import text_words
 
 NUM_PERM = 64
 BANDS = 16
@@ -29,59 +29,73 @@ NEAR_DUPLICATE_THRESHOLD = 0.7
 MIN_BODY_WORDS = 8
 MIN_SHARED_BANDS = 2
 _SEED = 20190101  # changing it invalidates every stored band key
+_SCHEME = "affine32"  # datasketch's permutation scheme; changing it invalidates stored keys too
 
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 _MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
-_local = threading.local()
+# MurmurHash3's 32-bit finalizer, which datasketch's "affine32" scheme applies before permuting.
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35))
+_EMPTY = np.uint32(0xFFFFFFFF)
 
 
 @functools.cache
-def _permutations() -> tuple:
-    # Building the permutations is the slow part of a MinHash; do it once per process.
-    template = MinHash(num_perm=NUM_PERM, seed=_SEED)
-    return template.permutations, template.scheme
-
-
-def _minhash() -> MinHash:
-    # One reusable MinHash per thread: constructing one costs more than hashing a posting.
-    minhash = getattr(_local, "minhash", None)
-    if minhash is None:
-        permutations, scheme = _permutations()
-        minhash = MinHash(
-            num_perm=NUM_PERM,
-            seed=_SEED,
-            # xxh32 is four times faster than the default SHA-1 and as good for shingles.
-            hashfunc=xxhash.xxh32_intdigest,
-            permutations=permutations,
-            scheme=scheme,
-        )
-        _local.minhash = minhash
-    return minhash
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    # datasketch draws the permutations; applying them ourselves to a whole batch of postings
+    # at once gives the same signatures as its MinHash.update_batch, without a Python call per
+    # posting and permutation.
+    a, b = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
 
 
 def shingles(text: str, size: int = SHINGLE_SIZE) -> set[bytes]:
     """Return the set of ``size``-word shingles of the normalized text (the words if fewer)."""
-    return _shingles(normalize_text(text).split(), size)
+    return _shingles(text_words(text), size)
 
 
-def _shingles(words: list[str], size: int = SHINGLE_SIZE) -> set[bytes]:
+def _shingles(words: Sequence[str], size: int = SHINGLE_SIZE) -> set[bytes]:
     if len(words) <= size:
         return {" ".join(words).encode("utf-8")} if words else set()
-    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+    windows = zip(*(words[i:] for i in range(size)), strict=False)
+    return set(map(str.encode, map(" ".join, windows)))  # UTF-8; map keeps the loop in C
 
 
-def minhash_signature(shingle_set: set[bytes]) -> np.ndarray:
+def minhash_signature(shingle_set: Collection[bytes]) -> np.ndarray:
     """Return the MinHash signature (``NUM_PERM`` unsigned 32-bit values) of a shingle set."""
-    minhash = _minhash()
-    minhash.clear()
-    if shingle_set:
-        minhash.update_batch(list(shingle_set))
-    return minhash.hashvalues.astype(np.uint32)
+    return minhash_signatures([shingle_set])[0]
+
+
+def minhash_signatures(shingle_sets: Sequence[Collection[bytes]]) -> np.ndarray:
+    """Return the signatures of many shingle sets as one ``(len, NUM_PERM)`` uint32 array.
+
+    Every shingle is hashed once with xxh32; all permutations of all sets are then one array
+    operation, and each set's minimum one ``reduceat``. An empty set gets the all-maximum
+    signature, as in datasketch.
+    """
+    a, b = _permutations()
+    counts = np.fromiter((len(s) for s in shingle_sets), dtype=np.intp, count=len(shingle_sets))
+    shingled = chain.from_iterable(shingle_sets)
+    hashed = np.fromiter(
+        map(xxhash.xxh32_intdigest, shingled), dtype=np.uint32, count=int(counts.sum())
+    )
+    signatures = np.full((len(shingle_sets), NUM_PERM), _EMPTY, dtype=np.uint32)
+    filled = counts > 0
+    if hashed.size:
+        permuted = _fmix32(hashed)[:, None] * a + b  # uint32 arithmetic wraps: mod 2**32
+        starts = (np.cumsum(counts) - counts)[filled]
+        signatures[filled] = np.minimum.reduceat(permuted, starts, axis=0)
+    return signatures
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2 = _FMIX32
+    h = (h ^ (h >> s1)) * m1
+    h = (h ^ (h >> s2)) * m2
+    return h ^ (h >> s1)
 
 
 def posting_shingles(title: str, body: str) -> set[bytes]:
     """Return the shingles that represent a posting's content."""
-    return _shingles(normalize_text(title).split() + normalize_text(body).split())
+    return _shingles(text_words(title) + text_words(body))
 
 
 def comparable_shingles(title: str, body: str) -> set[bytes] | None:
@@ -89,10 +103,10 @@ def comparable_shingles(title: str, body: str) -> set[bytes] | None:
 
     Short texts ("Hiring now, call today") repeat by chance across unrelated ads.
     """
-    body_words = normalize_text(body).split()
+    body_words = text_words(body)
     if len(body_words) < MIN_BODY_WORDS:
         return None
-    return _shingles(normalize_text(title).split() + body_words)
+    return _shingles(text_words(title) + body_words)
 
 
 def band_keys(signature: np.ndarray) -> list[int]:
@@ -101,11 +115,18 @@ def band_keys(signature: np.ndarray) -> list[int]:
     Each band's four 32-bit values are packed into two 64-bit words and mixed with the
     SplitMix64 finalizer, salted by the band number so equal values in different bands differ.
     """
-    words = np.ascontiguousarray(signature, dtype="<u4").view("<u8").reshape(BANDS, ROWS // 2)
+    return many_band_keys(np.asarray(signature)[None, :])[0]
+
+
+def many_band_keys(signatures: np.ndarray) -> list[list[int]]:
+    """Return the band keys (see :func:`band_keys`) of each row of a signature array."""
+    count = len(signatures)
+    words = np.ascontiguousarray(signatures, dtype="<u4").view("<u8")
+    words = words.reshape(count, BANDS, ROWS // 2)
     with np.errstate(over="ignore"):
-        key = _BAND_SALT.copy()
-        for column in range(words.shape[1]):
-            key = _splitmix(key ^ words[:, column])
+        key = np.tile(_BAND_SALT, (count, 1))
+        for column in range(words.shape[2]):
+            key = _splitmix(key ^ words[:, :, column])
     return key.view(np.int64).tolist()
 
 
