@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-docs", action="store_true", help="print, do not write the docs")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # per-connection chatter
     settings = Settings.from_env()
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))

@@ -6,15 +6,23 @@ into a fresh, migrated database. Figures go into ``docs/benchmarks.md`` under
 ``## Postings storage``.
 
     .venv/bin/python -m bench.bench_storage [--postings 10000] [--runs 5] [--baseline 1000]
+        [--compare-with /tmp/old/src]
+
+``--compare-with`` names the ``src`` directory of another checkout (e.g. ``git archive HEAD
+src | tar -x -C /tmp/old``); each run then also times that code's ``upsert``, interleaved with
+this one's, in a subprocess.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -29,7 +37,8 @@ from jobatlas.postings.records import Compensation, Posting
 from jobatlas.storage import PostingRepository, make_engine, upgrade
 from jobatlas.storage.models import PostingRow
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Postings storage"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -159,6 +168,21 @@ def time_upsert(postings: list[Posting], batch_size: int) -> dict:
     }
 
 
+def time_upsert_with(source_dir: Path, count: int, batch_size: int) -> dict:
+    """Run :func:`time_upsert` against the ``jobatlas`` package in ``source_dir``."""
+    code = (
+        "import json, sys\n"
+        "from bench.bench_storage import generate, time_upsert\n"
+        "print(json.dumps(time_upsert(generate(int(sys.argv[1])), int(sys.argv[2]))))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source_dir), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(count), str(batch_size)],
+        env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def time_row_by_row(postings: list[Posting]) -> dict:
     """Store postings the naive way: look each one up, add it with the ORM, commit each."""
     with scratch_database() as url:
@@ -209,54 +233,80 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline", type=int, default=1_000, help="postings for row-by-row")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--compare-with", type=Path, help="src directory of other code to time")
     parser.add_argument("--no-write", action="store_true", help="print, do not update the docs")
     args = parser.parse_args()
     postings = generate(args.postings)
     load_before = os.getloadavg()[0]
-    runs = [time_upsert(postings, args.batch_size) for _ in range(args.runs)]
+    runs, previous = [], []
+    for _ in range(args.runs):
+        runs.append(time_upsert(postings, args.batch_size))
+        if args.compare_with:
+            previous.append(time_upsert_with(args.compare_with, args.postings, args.batch_size))
     baseline = [time_row_by_row(postings[: args.baseline]) for _ in range(max(1, args.runs // 2))]
     load_after = os.getloadavg()[0]
-    rate = statistics.median(r["rate"] for r in runs)
-    again = statistics.median(r["again"] for r in runs)
-    cpu_ms = statistics.median(r["cpu_ms"] for r in runs)
-    naive = statistics.median(b["rate"] for b in baseline)
-    naive_cpu_ms = statistics.median(b["cpu_ms"] for b in baseline)
-    section = "\n".join(
-        [
-            SECTION,
-            "",
-            f"`.venv/bin/python -m bench.bench_storage --postings {args.postings} "
-            f"--runs {args.runs} --baseline {args.baseline}` on PostgreSQL 15 (127.0.0.1) on the "
-            "shared 2-core dev machine, **heavily loaded by other jobs** (1-minute load average "
-            f"{load_before:.1f} before, {load_after:.1f} after: this process got a fraction of "
-            "one core). Postings are **generated** (realistic titles, templated bodies, pay "
-            "text and places; ~10% reposts of earlier ads with small edits: "
-            f"{runs[0]['duplicate']} of {args.postings} linked as duplicates). Each run stores "
-            "them into a fresh migrated database; the figures include cleaning, validation, "
-            "fingerprints, MinHash band keys, duplicate lookups (the postings carry no occupation "
-            "codes). "
-            f"Medians of {len(runs)} runs (baseline: {len(baseline)} run(s) of {args.baseline} "
-            "postings, measured in the same invocation).",
-            "",
-            "| method | postings/s (wall) | vs baseline | client CPU ms/posting |",
-            "|---|---:|---:|---:|",
-            f"| row-by-row ORM (look up, add, commit each; baseline) | {naive:,.0f} | 1.0x | "
-            f"{naive_cpu_ms:.2f} |",
-            f"| `PostingRepository.upsert`, batches of {args.batch_size}, new postings | "
-            f"{rate:,.0f} | {rate / naive:.1f}x | {cpu_ms:.2f} |",
-            f"| same postings again (re-crawl: all updates of `last_seen`) | {again:,.0f} | "
-            f"{again / naive:.1f}x | |",
-            "",
-            "Per-run rates (new postings/s): " + ", ".join(f"{r['rate']:,.0f}" for r in runs) + ".",
-            f"Client CPU per new posting ({cpu_ms:.2f} ms) caps one client process at about "
-            f"{1000 / cpu_ms:,.0f} postings/s; the wall rate is lower because PostgreSQL and "
-            "this process were starved of CPU by the other jobs. The target of 2,000 postings/s "
-            + ("was met." if rate >= 2000 else "was **not** demonstrated on this machine."),
-        ]
-    )
+    section = _section(args, runs, previous, baseline, (load_before, load_after))
     print(section)
     if not args.no_write:
         write_section(section)
+
+
+def _median(runs: list[dict], name: str) -> float:
+    return statistics.median(r[name] for r in runs)
+
+
+def _section(args, runs: list[dict], previous: list[dict], baseline: list[dict], load) -> str:
+    rate, again, cpu_ms = (_median(runs, name) for name in ("rate", "again", "cpu_ms"))
+    naive, naive_cpu_ms = _median(baseline, "rate"), _median(baseline, "cpu_ms")
+    compare = f" --compare-with {args.compare_with}" if args.compare_with else ""
+    lines = [
+        SECTION,
+        "",
+        f"`.venv/bin/python -m bench.bench_storage --postings {args.postings} "
+        f"--runs {args.runs} --baseline {args.baseline}{compare}` on PostgreSQL 15 (127.0.0.1) "
+        f"on the shared {os.cpu_count()}-core dev machine, loaded by other jobs (1-minute load "
+        f"average {load[0]:.1f} before, {load[1]:.1f} after: this process and the server got a "
+        "fraction of a core). Postings are **generated** (realistic titles, templated bodies, "
+        "pay text and places; ~10% reposts of earlier ads with small edits: "
+        f"{runs[0]['duplicate']} of {args.postings} linked as duplicates). Each run stores them "
+        "into a fresh migrated database; the figures include cleaning, validation, "
+        "fingerprints, MinHash band keys, duplicate lookups (the postings carry no occupation "
+        f"codes). Medians of {len(runs)} runs (baseline: {len(baseline)} run(s) of "
+        f"{args.baseline} postings, measured in the same invocation).",
+        "",
+        "| method | postings/s (wall) | vs baseline | client CPU ms/posting |",
+        "|---|---:|---:|---:|",
+        f"| row-by-row ORM (look up, add, commit each; baseline) | {naive:,.0f} | 1.0x | "
+        f"{naive_cpu_ms:.2f} |",
+    ]
+    if previous:
+        old_rate, old_cpu = _median(previous, "rate"), _median(previous, "cpu_ms")
+        lines.append(
+            f"| previous `upsert` code (`--compare-with`, runs interleaved), new postings | "
+            f"{old_rate:,.0f} | {old_rate / naive:.1f}x | {old_cpu:.2f} |"
+        )
+    lines += [
+        f"| `PostingRepository.upsert`, batches of {args.batch_size}, new postings | "
+        f"{rate:,.0f} | {rate / naive:.1f}x | {cpu_ms:.2f} |",
+        f"| same postings again (re-crawl: all updates of `last_seen`) | {again:,.0f} | "
+        f"{again / naive:.1f}x | |",
+        "",
+        "Per-run rates (new postings/s): " + ", ".join(f"{r['rate']:,.0f}" for r in runs) + ".",
+    ]
+    if previous:
+        old_cpu = _median(previous, "cpu_ms")
+        lines.append(
+            f"Client CPU per new posting fell from {old_cpu:.2f} ms to {cpu_ms:.2f} ms "
+            f"({old_cpu / cpu_ms:.1f}x less) against the previous code run alongside."
+        )
+    lines.append(
+        f"Client CPU per new posting ({cpu_ms:.2f} ms) caps one client process at about "
+        f"{1000 / cpu_ms:,.0f} postings/s on one free core; the wall rate is lower because "
+        "PostgreSQL (index upkeep for the postings and 16 band keys per original) and this "
+        "process shared the CPU with the other jobs. The target of 2,000 postings/s "
+        + ("was met." if rate >= 2000 else "was **not** demonstrated on this machine.")
+    )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ afterwards (from their own definitions in ``pg_indexes``), then the tables are a
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import logging
 import time
@@ -85,6 +86,7 @@ class Vocabulary:
     zips: list[list[tuple[str, float, float, str, str]]]  # per area: zip, lat, lon, city, state
 
 
+@functools.cache  # read-only once built; a test generating several tables builds it once
 def build_vocabulary() -> Vocabulary:
     """Collect occupations (job zones 1-3), their titles and tasks, and US areas with ZIPs."""
     from jobatlas.geo import load_geo

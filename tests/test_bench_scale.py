@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
-
 from bench import scale_data
 from bench.bench_scale import check_indexed, explain, index_use, sequential_scans
+from sqlalchemy import text
+
 from jobatlas.storage import make_engine
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 @pytest.fixture

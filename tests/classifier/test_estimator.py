@@ -35,7 +35,7 @@ def _expected_failed(estimator):
 
 
 @parametrize_with_checks(
-    [OccupationClassifier(char_ngrams=(3, 4)), SpecificCentroidClassifier()],
+    [OccupationClassifier(char_ngrams=(3, 4), min_df=1), SpecificCentroidClassifier()],
     expected_failed_checks=_expected_failed,
 )
 def test_sklearn_contract(estimator, check):
@@ -58,7 +58,7 @@ def test_fit_learns_classes_and_probabilities_sum_to_one():
 
 
 def test_calibration_split_holds_out_texts():
-    model = OccupationClassifier(calibration_share=0.2).fit(
+    model = OccupationClassifier(calibration_share=0.2, min_df=1).fit(
         [f"{t} {i}" for i, t in enumerate(TEXTS * 4)], LABELS * 4)
     assert model.scale_ != (0.0, 0.0)
 

@@ -105,3 +105,29 @@ def test_scrape_url_and_sitemap_store_job_postings(env, careers_site):
         "scrape", "url", f"{careers_site}/careers_graph/", "--no-throttle", "--no-classify",
     ])
     assert "postings new:      0" in again.output
+
+
+def test_areas_refresh_caches_the_fetched_reference(env, tmp_path):
+    import json
+
+    reference = tmp_path / "ref"
+    reference.mkdir()
+    (reference / "Areas").write_text(json.dumps([
+        {"AreaID": 1, "Abbreviation": "sfo", "Hostname": "sfbay", "Country": "US",
+         "Description": "SF bay area", "Region": "CA", "Latitude": 37.5, "Longitude": -122.25,
+         "SubAreas": []},
+    ]))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(reference))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        result = CliRunner().invoke(main, ["scrape", "areas", "--refresh", "--url", f"{url}/Areas"])
+        broken = CliRunner().invoke(main, ["scrape", "areas", "--refresh", "--url", f"{url}/nope"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("1 US areas")
+    assert broken.exit_code == 1 and "could not refresh" in broken.output

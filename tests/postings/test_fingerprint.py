@@ -26,3 +26,11 @@ def test_fingerprint_step_sets_field():
     posting = Posting("craigslist", "1", "https://example.org/1", "Cook", "Grill work")
     assert fingerprint(posting).fingerprint == content_fingerprint("Cook", "Grill work")
     assert posting.fingerprint is None
+
+
+def test_ascii_and_unicode_text_normalize_alike():
+    ascii_text = "Fork_lift DRIVER, 2nd-shift: $18/hr (Oakland)"
+    # A no-break space makes the text non-ASCII; NFKC turns it into a plain space.
+    assert normalize_text(ascii_text) == "fork lift driver nd shift hr oakland"
+    assert normalize_text(ascii_text.replace(" ", "\u00a0")) == normalize_text(ascii_text)
+    assert normalize_text("ＳＴＲＡßＥ café") == "strasse café"

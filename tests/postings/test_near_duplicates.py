@@ -11,7 +11,9 @@ from jobatlas.postings.clean.near_duplicates import (
     best_match,
     comparable_shingles,
     jaccard,
+    many_band_keys,
     minhash_signature,
+    minhash_signatures,
     posting_shingles,
     shared_band_keys,
     shingles,
@@ -85,3 +87,25 @@ def test_jaccard():
 def test_short_bodies_are_not_compared():
     assert comparable_shingles("Cook", "Call now 555-1234") is None
     assert comparable_shingles("Warehouse", AD) == posting_shingles("Warehouse", AD)
+
+
+def test_batch_signatures_equal_datasketch_minhash():
+    from datasketch import MinHash
+    from xxhash import xxh32_intdigest
+
+    sets = [posting_shingles("Warehouse", AD), set(), posting_shingles("Line cook", OTHER),
+            shingles("Hiring now")]  # fmt: skip
+    batch = minhash_signatures(sets)
+    assert batch.shape == (len(sets), NUM_PERM) and batch.dtype == np.uint32
+    for shingle_set, signature in zip(sets, batch, strict=True):
+        reference = MinHash(num_perm=NUM_PERM, seed=20190101, hashfunc=xxh32_intdigest)
+        reference.update_batch(list(shingle_set))
+        assert np.array_equal(signature, reference.hashvalues.astype(np.uint32))
+        assert np.array_equal(signature, minhash_signature(shingle_set))
+
+
+def test_batch_band_keys_equal_one_at_a_time():
+    signatures = minhash_signatures(
+        [posting_shingles("Warehouse", AD), posting_shingles("x", OTHER)]
+    )
+    assert many_band_keys(signatures) == [band_keys(s) for s in signatures]

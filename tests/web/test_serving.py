@@ -86,8 +86,10 @@ def test_jobatlas_serve_migrates_and_serves(tmp_path, model_cache_dir):
         assert "Find work that fits" in page
     finally:
         stop(process)
+        with process.stderr:
+            log = process.stderr.read()
     assert (tmp_path / "run.sqlite3").exists()
-    assert b"ready at http://127.0.0.1" in process.stderr.read()
+    assert b"ready at http://127.0.0.1" in log
 
 
 @pytest.mark.postgres

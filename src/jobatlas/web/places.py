@@ -9,7 +9,8 @@ MAX_LOCATION_CHARS = 200
 
 def resolve_place(text: str | None):
     """Return the ``Location`` for a ZIP code or "City, ST", None for no text; 422 if unknown."""
-    from jobatlas.geo import UnknownLocation, resolve_location
+    from jobatlas.geo import UnknownLocation, load_geo, resolve_location
+    from jobatlas.web.resources import resources
 
     text = (text or "").strip()
     if not text:
@@ -17,7 +18,7 @@ def resolve_place(text: str | None):
     if len(text) > MAX_LOCATION_CHARS:
         raise UserError(422, "The place is too long; enter a 5-digit ZIP code or a city and state.")
     try:
-        return resolve_location(text)
+        return resolve_location(text, load_geo(resources().settings.data_dir))
     except UnknownLocation as exc:
         hint = "Try a 5-digit ZIP code or a city and state, like Chicago, IL."
         raise UserError(422, f"{exc}. {hint}") from None

@@ -36,9 +36,15 @@ class Resources:
 
         ``progress`` shows a progress bar if the model has to be trained first.
         """
+        from jobatlas.geo import load_geo
+        from jobatlas.recommend import recommender_index
+
         self.database()
-        self.reference()
         self._get("engine", lambda: self._load_engine(progress))
+        # Built once per reference data; before a fork, workers share it instead of each
+        # building it on its first request.
+        recommender_index(self.reference())
+        load_geo(self.settings.data_dir)
 
     def engine(self):
         """Return the occupation engine (trained into the cache on first use)."""
