@@ -192,7 +192,22 @@ def markdown(report: dict) -> str:
         f"| one title, p50 / p95 | {s['single_request_p50_ms']} / "
         f"{s['single_request_p95_ms']} ms |",
         f"| peak RSS of the benchmark process | {report['peak_rss_mb']} MB |", "",
+        NOTES,
     ])
+
+
+NOTES = """Method: the model is `OccupationClassifier` (text normalization with an abbreviation
+table, TF-IDF char 3-5-grams + word 1-2-grams + head-noun tokens, class centroids with
+class-specificity feature weights, a near-duplicate boost, and a length-dependent softmax
+temperature fitted on a held-out slice of O*NET texts grouped by their last two words). It is
+trained on O*NET titles (official, alternate, short, reported), descriptions and 90% of task
+statements; the BLS DMTF is only read to measure. Only 319 DMTF titles survive the "not
+among training titles" filter once plurals, abbreviations and punctuation are normalized;
+these are the hard residue, so the figures are far below the issue's targets (top-1 88%,
+top-5 97%, major 94%, ECE 0.05): they are reported as measured. `--quick` skips the
+reported-titles model and the LinearSVC baseline (TF-IDF + LinearSVC over titles took more
+than 15 minutes of wall time on this shared machine and was not completed here).
+"""
 
 
 def write_section(text: str) -> None:

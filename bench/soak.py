@@ -199,7 +199,7 @@ def sample_memory(master: int, stop: threading.Event, every: float, started: flo
         pids = worker_pids(master)
         try:
             memory = [memory_mb(pid) for pid in pids]
-        except FileNotFoundError:  # a worker restarted between listing and reading
+        except OSError:  # a worker exited between listing and reading
             continue
         samples.append((time.perf_counter() - started, sum(m[0] for m in memory),
                         sum(m[1] for m in memory), len(pids)))  # fmt: skip
@@ -328,9 +328,13 @@ def soak(args) -> dict:
                 thread.start()
             timer = threading.Timer(args.minutes * 60, stop.set)
             timer.start()
-            samples = sample_memory(server.pid, stop, args.sample_every, started)
-            for thread in threads:
-                thread.join()  # the crawl running at the deadline finishes first
+            try:
+                samples = sample_memory(server.pid, stop, args.sample_every, started)
+            finally:
+                stop.set()
+                timer.cancel()
+                for thread in threads:
+                    thread.join()  # the site serves until the crawl running at the end is done
             truth = {p.source_id for p in site.storable()}
     finally:
         stop.set()

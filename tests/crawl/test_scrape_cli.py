@@ -18,6 +18,11 @@ from jobatlas.testing.site import LocalCraigslist
 JSONLD_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jsonld"
 
 
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
@@ -78,8 +83,7 @@ def careers_site(tmp_path):
     for case in JSONLD_FIXTURES.iterdir():
         (root / case.name).mkdir(parents=True)
         shutil.copy(case / "page.html", root / case.name / "index.html")
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(root))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -117,8 +121,7 @@ def test_areas_refresh_caches_the_fetched_reference(env, tmp_path):
          "Description": "SF bay area", "Region": "CA", "Latitude": 37.5, "Longitude": -122.25,
          "SubAreas": []},
     ]))
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(reference))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(reference))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

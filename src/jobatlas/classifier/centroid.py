@@ -96,7 +96,7 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         boost = np.zeros((X.shape[0], len(self.classes_)), dtype=np.float64)
         if self.neighbor_boost <= 0 or self.neighbors_.shape[1] == 0:
             return boost
-        query = normalize(sp.csr_matrix(X) @ sp.diags(self.neighbor_weights_))
+        query = normalize(_scale_columns(X, self.neighbor_weights_))
         similar = (query @ self.neighbors_).tocsr()
         similar.data[similar.data < self.neighbor_threshold] = 0.0
         similar.eliminate_zeros()
@@ -119,8 +119,7 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     def _weighted(self, X):
         check_is_fitted(self, "centroids_")
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
-        weighted = sp.csr_matrix(X) @ sp.diags(self.feature_weights_.astype(np.float32))
-        return normalize(weighted)
+        return normalize(_scale_columns(X, self.feature_weights_))
 
     def decision_function(self, X) -> np.ndarray:
         """Return the score of each text for each class, shape (n, n_classes)."""
@@ -140,7 +139,31 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
 
     def contributions(self, row, class_indices) -> tuple[np.ndarray, np.ndarray]:
         """Return (feature indices, contributions of shape (k, nnz)) of one sparse row."""
-        weighted = self._weighted(row)
-        indices = weighted.indices
-        parts = self.centroids_[np.asarray(class_indices)][:, indices].toarray()
-        return indices, parts * weighted.data
+        check_is_fitted(self, "centroids_")
+        row = sp.csr_matrix(row)
+        indices = row.indices
+        # Same weighting as ``_weighted``, computed directly: this runs once per match, and
+        # sparse fancy indexing would cost more than the classification itself.
+        values = row.data * self.feature_weights_[indices]
+        values = values / (float(np.sqrt(values @ values)) or 1.0)
+        centroids = self.centroids_
+        if not centroids.has_sorted_indices:
+            centroids.sort_indices()
+        parts = np.zeros((len(class_indices), len(indices)))
+        for k, c in enumerate(np.asarray(class_indices)):
+            start, end = centroids.indptr[c], centroids.indptr[c + 1]
+            if start == end:
+                continue
+            columns = centroids.indices[start:end]
+            pos = np.minimum(np.searchsorted(columns, indices), end - start - 1)
+            hit = columns[pos] == indices
+            parts[k, hit] = centroids.data[start:end][pos[hit]] * values[hit]
+        return indices, parts
+
+
+def _scale_columns(X, weights: np.ndarray) -> sp.csr_matrix:
+    """Return ``X`` with each column multiplied by its weight (O(nnz), no diagonal matrix)."""
+    X = sp.csr_matrix(X, dtype=np.float32, copy=True)
+    X.data *= weights[X.indices].astype(np.float32)
+    X.eliminate_zeros()
+    return X

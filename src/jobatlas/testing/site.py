@@ -161,7 +161,7 @@ class LocalCraigslist:
     def start(self) -> str:
         """Start serving on a free port of 127.0.0.1 and return the base URL."""
         handler = type("Handler", (_Handler,), {"site": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -472,6 +472,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # noqa: A002 - http.server's signature
         logger.debug("%s %s", self.address_string(), format % args)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A threaded server that logs (not prints) clients hanging up mid-request."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        logger.debug("client %s went away mid-request", client_address, exc_info=True)
 
 
 def _xml(root: str, items: str) -> bytes:

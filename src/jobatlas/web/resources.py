@@ -28,7 +28,7 @@ class Resources:
         self.settings = settings
         self.auto_migrate = auto_migrate
         self.fetch_workers = fetch_workers
-        self._lock = threading.RLock()
+        self._locks: dict[str, threading.Lock] = {}
         self._loaded: dict[str, Any] = {}
 
     def load_all(self, progress: bool = False) -> None:
@@ -77,7 +77,8 @@ class Resources:
     def _get(self, name: str, loader):
         value = self._loaded.get(name)
         if value is None:
-            with self._lock:
+            # One lock per resource: training the model must not hold up database requests.
+            with self._locks.setdefault(name, threading.Lock()):
                 value = self._loaded.get(name)
                 if value is None:
                     value = self._loaded[name] = loader()

@@ -80,9 +80,12 @@ def minhash_signatures(shingle_sets: Sequence[Collection[bytes]]) -> np.ndarray:
     signatures = np.full((len(shingle_sets), NUM_PERM), _EMPTY, dtype=np.uint32)
     filled = counts > 0
     if hashed.size:
-        permuted = _fmix32(hashed)[:, None] * a + b  # uint32 arithmetic wraps: mod 2**32
+        # One row per permutation keeps each set's shingles contiguous for reduceat, which is
+        # an order of magnitude faster than reducing down the columns. uint32 wraps: mod 2**32.
+        permuted = np.multiply.outer(a, _fmix32(hashed))
+        permuted += b[:, None]
         starts = (np.cumsum(counts) - counts)[filled]
-        signatures[filled] = np.minimum.reduceat(permuted, starts, axis=0)
+        signatures[filled] = np.minimum.reduceat(permuted, starts, axis=1).T
     return signatures
 
 
