@@ -38,7 +38,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Build settings from ``DATABASE_URL``, ``JOBATLAS_CACHE_DIR`` and ``JOBATLAS_DATA_DIR``."""
+        """Build settings from ``DATABASE_URL``, ``JOBATLAS_CACHE_DIR``, ``JOBATLAS_DATA_DIR``."""
         env = os.environ if environ is None else environ
         kwargs: dict = {}
         if env.get("DATABASE_URL"):

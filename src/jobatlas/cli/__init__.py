@@ -38,14 +38,7 @@ def main(verbose: int) -> None:
 
 def _register() -> None:
     for module_name, attr in COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # A feature module not written yet; every other command still works.
-            if exc.name != module_name:
-                raise
-            continue
-        main.add_command(getattr(module, attr))
+        main.add_command(getattr(importlib.import_module(module_name), attr))
 
 
 _register()
