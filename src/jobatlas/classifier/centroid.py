@@ -129,7 +129,9 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     def class_scores(self, X) -> np.ndarray:
         """Return centroid cosine plus neighbour boost for every class, also for two classes."""
         weighted = self._weighted(X)
-        scores = np.asarray((weighted @ self.centroids_.T).toarray(), dtype=np.float64)
+        # centroids @ X.T keeps the large centroid matrix in its stored CSR layout; X @ centroids.T
+        # would convert all of it to CSR again on every call.
+        scores = np.asarray((self.centroids_ @ weighted.T).T.toarray(), dtype=np.float64)
         return scores + self._neighbor_scores(sp.csr_matrix(X, dtype=np.float32))
 
     def predict(self, X) -> np.ndarray:

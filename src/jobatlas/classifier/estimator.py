@@ -257,13 +257,17 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         names = _feature_names(self.pipeline_.named_steps["features"])
         words = normalize_text(text).split()
         result = []
+        # The classes share the input's n-grams: map each n-gram to its words once per text.
+        words_of: dict[int, list[str]] = {}
         for row in contributions:
             best = np.argsort(-row)[: top_n * 4]
             scored: dict[str, float] = {}
             for j in best:
                 if row[j] <= 0:
                     break
-                for word in _words_for(names[indices[j]], words):
+                if j not in words_of:
+                    words_of[j] = _words_for(names[indices[j]], words)
+                for word in words_of[j]:
                     scored[word] = scored.get(word, 0.0) + float(row[j])
             result.append(sorted(scored, key=scored.get, reverse=True)[:top_n])
         return result
