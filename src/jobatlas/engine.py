@@ -104,8 +104,8 @@ class OccupationEngine:
 
     def classify_many(self, texts: Sequence[str], top_k: int = 10) -> list[list[OccupationMatch]]:
         """Return the ``top_k`` occupations of each text; any bad text raises ``InputError``."""
-        if top_k < 1:
-            raise InputError(f"top_k must be at least 1, got {top_k}")
+        if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
+            raise InputError(f"top_k must be a whole number of at least 1, got {top_k!r}")
         checked = [check_text(text) for text in texts]
         results: list[list[OccupationMatch]] = []
         units: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from scrapy.http import HtmlResponse, Request
@@ -53,10 +54,9 @@ def test_retry_waits_before_retrying(crawler):
     crawler.spider = crawler._create_spider("test")  # the retry helper reads spider settings
     request = Request("https://boston.craigslist.org/search/jjj")
     response = HtmlResponse(request.url, status=503, request=request)
-    loop = asyncio.new_event_loop()
-    try:
-        retry = loop.run_until_complete(middleware.process_response(request, response))
-    finally:
-        loop.close()
+    # A fresh thread has no running loop, even when another test (e.g. Playwright's sync API)
+    # keeps one running in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        retry = pool.submit(asyncio.run, middleware.process_response(request, response)).result()
     assert isinstance(retry, Request) and retry.meta["retry_times"] == 1
     assert crawler.stats.get_value("jobatlas/retry_backoff_seconds") == pytest.approx(0.05)

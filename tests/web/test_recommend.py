@@ -106,3 +106,13 @@ def test_text_that_is_not_language_is_422(client):
     response = client.post("/api/v1/classify", json={"text": "1234 5678 !!!"})
     assert response.status_code == 422
     assert_documented(response, "/api/v1/classify", "POST")
+
+
+@pytest.mark.parametrize(("top_k", "status"), [(3.0, 200), (2.5, 422), ("3", 422), (True, 422)])
+def test_top_k_must_be_a_whole_number(seeded_client, top_k, status):
+    response = seeded_client.post("/api/v1/recommend", json={"text": FORKLIFT, "top_k": top_k})
+    assert response.status_code == status, response.get_json()
+    if status == 200:
+        assert len(response.get_json()["occupations"]) == 3
+    else:
+        assert "reason" in response.get_json()

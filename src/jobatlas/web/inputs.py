@@ -48,7 +48,7 @@ def _from_json(request: Request, schema: str) -> TextQuery:
         text=text,
         location=_clean_location(body.get("location")),
         job_zones=_checked_zones(body.get("job_zones", list(DEFAULT_JOB_ZONES))),
-        top_k=body.get("top_k", 10),
+        top_k=_checked_top_k(body.get("top_k", 10)),
     )
 
 
@@ -102,9 +102,14 @@ def _checked_zones(values) -> tuple[int, ...]:
     return tuple(zones)
 
 
-def _checked_top_k(value: str) -> int:
+def _checked_top_k(value: str | int | float) -> int:
+    # JSON Schema counts 14.0 as an integer; a form sends text: both become a real int here.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     try:
-        top_k = int(value)
+        top_k = int(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+        if top_k is None:
+            raise ValueError(value)
     except ValueError:
         raise UserError(422, "top_k must be a whole number from 1 to 50.") from None
     if not 1 <= top_k <= 50:
