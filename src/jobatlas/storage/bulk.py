@@ -20,7 +20,13 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 
 from jobatlas.postings.records import Compensation, OccupationCode, Posting
-from jobatlas.storage.postings import PostingRepository, Rejection, UpsertResult, load_postings
+from jobatlas.storage.postings import (
+    PostingRepository,
+    Rejection,
+    UpsertResult,
+    batches,
+    load_postings,
+)
 from jobatlas.storage.rows import POSTINGS, StoredPosting
 
 FORMATS = ("csv", "parquet", "jsonld")
@@ -104,7 +110,7 @@ def import_postings(engine: Engine, path: str | Path, fmt: str | None = None) ->
     reader = {"csv": _read_csv, "parquet": _read_parquet, "jsonld": _read_jsonld}[fmt]
     repository = PostingRepository(engine)
     total = UpsertResult()
-    for batch in _batched(enumerate(reader(path)), EXPORT_BATCH):
+    for batch in batches(enumerate(reader(path)), EXPORT_BATCH):
         good = [(index, item) for index, item in batch if isinstance(item, _Row)]
         total.rejected.extend(
             Rejection(index, item.source, item.source_id, item.reason)
@@ -219,7 +225,7 @@ def _read_csv(path: Path) -> Iterator[Any]:
 def _write_parquet(path: Path, stored: Iterable[StoredPosting]) -> int:
     count = 0
     with pq.ParquetWriter(path, _SCHEMA) as writer:
-        for batch in _batched(stored, EXPORT_BATCH):
+        for batch in batches(stored, EXPORT_BATCH):
             records = [to_record(item) for item in batch]
             writer.write_table(pa.Table.from_pylist(records, schema=_SCHEMA))
             count += len(records)
@@ -391,14 +397,3 @@ def _iso(value: datetime | None) -> str | None:
 
 def _csv_value(value: Any) -> Any:
     return _iso(value) if isinstance(value, datetime) else value
-
-
-def _batched(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

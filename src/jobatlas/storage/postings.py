@@ -149,7 +149,7 @@ class PostingRepository:
         keeps the earliest ``first_seen`` and the latest ``last_seen``.
         """
         result = UpsertResult()
-        for batch in _batches(enumerate(sightings), self.batch_size):
+        for batch in batches(enumerate(sightings), self.batch_size):
             result.ids.extend([None] * len(batch))
             self._upsert_batch(batch, result)
         logger.info(
@@ -709,7 +709,8 @@ def _reason(exc: Exception) -> str:
     return " ".join(str(original).split())[:300]
 
 
-def _batches(items: Iterable, size: int) -> Iterator[list]:
+def batches(items: Iterable, size: int) -> Iterator[list]:
+    """Yield lists of at most ``size`` items."""
     batch = []
     for item in items:
         batch.append(item)

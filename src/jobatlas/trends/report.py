@@ -238,6 +238,19 @@ def _occupation_row(key, row, active, info, zone, place, reference) -> dict:
     return out
 
 
+_GROWTH_FIELDS = (
+    "recent", "earlier", "change_pct", "lower_pct", "upper_pct", "method", "suppressed",
+)
+
+
+def _previous_window(row) -> dict:
+    """Return the growth against the previous 13 weeks of one growth-table row, JSON-ready."""
+    return {
+        n: None if _missing(row[f"previous_{n}"]) else _plain(row[f"previous_{n}"])
+        for n in _GROWTH_FIELDS
+    }
+
+
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and value != value)
 
@@ -327,18 +340,7 @@ def skills_table(
                 "skill_id": key,
                 "name": key.split(":", 1)[-1],
                 "kind": kinds.get(key),
-                **{
-                    n: None if _missing(row[f"previous_{n}"]) else _plain(row[f"previous_{n}"])
-                    for n in (
-                        "recent",
-                        "earlier",
-                        "change_pct",
-                        "lower_pct",
-                        "upper_pct",
-                        "method",
-                        "suppressed",
-                    )
-                },
+                **_previous_window(row),
             }
         )
     rows.sort(key=lambda r: r["skill_id"])
@@ -458,17 +460,6 @@ def local_growth(engine: Engine, codes, area: str | None, *, today: date | None 
                 "soc": soc,
                 "place": place.to_dict(),
                 "end_week": end.isoformat(),
-                **{
-                    n: None if _missing(row[f"previous_{n}"]) else _plain(row[f"previous_{n}"])
-                    for n in (
-                        "recent",
-                        "earlier",
-                        "change_pct",
-                        "lower_pct",
-                        "upper_pct",
-                        "method",
-                        "suppressed",
-                    )
-                },
+                **_previous_window(row),
             }
     return out
