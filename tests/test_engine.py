@@ -91,6 +91,10 @@ def test_accuracy_floor_on_fixed_unseen_direct_match_titles(occupation_engine):
                           unseen.socs[::max(1, len(unseen.texts) // 200)][:200])
     assert all(normalize_text(t) not in keys for t in sample.texts)
     result = score_set(occupation_engine.classifier, sample, occupation_engine.socs)
-    # Measured on all 319 unseen titles: top-5 0.74, major group 0.81 (docs/benchmarks.md).
-    assert result["top5"] >= 0.65
-    assert result["major_top1"] >= 0.70
+    # This sample measured 0.61 / 0.84 / 0.84 (top-1, top-5, major) and ECE 0.14; all 319
+    # unseen titles 0.62 / 0.85 / 0.82 (docs/benchmarks.md). The floors leave room for noise
+    # from retraining, not for a return to the plain centroid model (0.54 / 0.82 / 0.78).
+    assert result["top1"] >= 0.57
+    assert result["top5"] >= 0.80
+    assert result["major_top1"] >= 0.79
+    assert result["ece"] <= 0.2

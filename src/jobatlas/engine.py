@@ -126,30 +126,38 @@ class OccupationEngine:
         features = self.classifier.featurize(units)
         proba = self.classifier.proba_from_features(features)
         ends = np.cumsum(counts)
-        return [
-            self._matches(units, features, proba, np.arange(end - count, end), top_k)
-            for count, end in zip(counts, ends, strict=True)
-        ]
-
-    def _matches(self, units, features, proba, rows, top_k) -> list[OccupationMatch]:
-        block = proba[rows]
-        best_unit = block.argmax(axis=0)
-        scores = block.max(axis=0)
-        k = min(top_k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        evidence: dict[int, list[str]] = {}
-        for unit in np.unique(best_unit[top]):
-            classes = top[best_unit[top] == unit]
-            row = rows[unit]
-            found = self.classifier.evidence(features[row], units[row], classes)
-            evidence.update(zip(classes.tolist(), found, strict=True))
-        return [self._match(int(c), float(scores[c]), evidence[int(c)]) for c in top]
+        picks = [_top_classes(proba[end - count:end], top_k) for count, end in zip(counts, ends,
+                                                                                     strict=True)]
+        # Evidence for each occupation comes from the unit (whole text or one title line)
+        # that scored it best; all of the batch's evidence is looked up in one call.
+        wanted: list[list[int]] = [[] for _ in units]
+        for (top, best_unit), end, count in zip(picks, ends, counts, strict=True):
+            for cls, unit in zip(top.tolist(), best_unit.tolist(), strict=True):
+                wanted[end - count + unit].append(cls)
+        found = self.classifier.evidence_many(features, units, wanted)
+        evidence = {(row, cls): words for row, classes in enumerate(wanted)
+                    for cls, words in zip(classes, found[row], strict=True)}
+        results = []
+        for (top, best_unit), end, count in zip(picks, ends, counts, strict=True):
+            scores = proba[end - count:end].max(axis=0)
+            results.append([
+                self._match(cls, float(scores[cls]), evidence[(end - count + unit, cls)])
+                for cls, unit in zip(top.tolist(), best_unit.tolist(), strict=True)])
+        return results
 
     def _match(self, index: int, score: float, evidence: list[str]) -> OccupationMatch:
         code = str(self._codes[index])
         return OccupationMatch(code=code, soc=self.socs.get(code, code[:7]),
                                title=self.titles.get(code, ""), score=score, evidence=evidence)
+
+
+def _top_classes(block: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return a text's best classes over its units (best first) and each one's best unit."""
+    scores = block.max(axis=0)
+    k = min(top_k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top])]
+    return top, block[:, top].argmax(axis=0)
 
 
 def engine_version(settings: Settings) -> tuple[Path, str]:

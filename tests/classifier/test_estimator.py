@@ -82,3 +82,60 @@ def test_evidence_names_input_words():
     index = list(model.classes_).index("53-3032.00")
     (words,) = model.evidence(row, "night truck driver", [index])
     assert "truck" in words or "driver" in words
+
+
+def test_evidence_many_matches_evidence_row_by_row():
+    model = OccupationClassifier().fit(TEXTS, LABELS)
+    texts = ["night truck driver", "grill cook / prep", "cashier and driver"]
+    features = model.featurize(texts)
+    wanted = [[0, 2], [0], [1, 2]]
+    together = model.evidence_many(features, texts, wanted)
+    one_by_one = [model.evidence(features[i], texts[i], wanted[i]) for i in range(len(texts))]
+    assert together == one_by_one
+    assert together[1][0] and all(w in "grill cook prep" for w in together[1][0])
+
+
+def test_fast_featurize_equals_the_pipeline_transform():
+    model = OccupationClassifier(min_df=1).fit(TEXTS, LABELS)
+    texts = np.array(["TRUCK DRIVERS", "prep cook &amp; cashier", "zzz"], dtype=object)
+    fast = model.featurize(texts)
+    slow = model.pipeline_.named_steps["features"].transform(texts).tocsr()
+    assert fast.shape == slow.shape and abs(fast - slow).max() == 0
+
+
+def test_neighbor_vote_blends_nearest_title_cosine():
+    texts = ["forklift operator", "reach truck operator", "order picker", "crane operator"]
+    labels = ["a", "a", "a", "b"]
+    features = OccupationClassifier(min_df=1)._make_pipeline().named_steps["features"]
+    X = features.fit_transform(np.array(texts, dtype=object)).tocsr()
+    plain = SpecificCentroidClassifier(neighbor_share=0.0).fit(X, labels)
+    voted = SpecificCentroidClassifier(neighbor_share=0.5, neighbor_max_df=1.0).fit(X, labels)
+    centroid, blended = plain.class_scores(X[:1]), voted.class_scores(X[:1])
+    # A training title is its own nearest neighbour (cosine 1) for its class "a".
+    assert blended[0, 0] == pytest.approx(0.5 * centroid[0, 0] + 0.5, abs=1e-5)
+    long_text = SpecificCentroidClassifier(neighbor_share=0.5, neighbor_max_nnz=1).fit(X, labels)
+    assert long_text.class_scores(X[:1]) == pytest.approx(centroid, abs=1e-6)
+
+
+def test_recalibrated_top_keeps_order_and_sums_to_one():
+    from sklearn.isotonic import IsotonicRegression
+
+    from jobatlas.classifier.estimator import _recalibrate_top
+
+    calibrator = IsotonicRegression(out_of_bounds="clip").fit([0.2, 0.9], [0.1, 0.6])
+    proba = np.array([[0.9, 0.06, 0.04], [0.5, 0.45, 0.05], [1.0, 0.0, 0.0]])
+    out = _recalibrate_top(proba, calibrator)
+    assert np.allclose(out.sum(axis=1), 1.0)
+    assert out[0, 0] == pytest.approx(0.6)
+    assert out[0, 1] / out[0, 2] == pytest.approx(0.06 / 0.04)
+    assert (out.argmax(axis=1) == 0).all()
+    assert (out[:, :1] >= out[:, 1:]).all()
+
+
+def test_calibrators_are_fitted_on_held_out_texts():
+    texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 40)]
+    model = OccupationClassifier(calibration_share=0.5, min_df=1).fit(texts, LABELS * 40)
+    assert model.calibrators_[True] is not None  # short texts: enough held out
+    assert model.calibrators_[False] is None  # no long texts at all
+    proba = model.predict_proba(["truck driver 3", "cook 7"])
+    assert np.allclose(proba.sum(axis=1), 1.0)

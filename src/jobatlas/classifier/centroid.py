@@ -11,41 +11,62 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 
 class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
-    """Score each class by the cosine between a text and the class centroid, plus a boost
-    for near-duplicates of single training texts.
+    """Score each class by a blend of the cosine between a text and the class centroid and,
+    for short texts, the cosine to the class's most similar training text.
 
-    Every feature is first multiplied by ``(1 - H(class | feature) / log(n_classes)) ** power``:
-    n-grams spread over many occupations ("er ", "assistant") count little, n-grams specific
-    to a few occupations ("forklift", "phleb") count fully. Training is one sparse product, so
-    the whole O*NET title set trains in about a second.
+    Every feature of the centroid model is first multiplied by
+    ``(1 - H(class | feature) / log(n_classes)) ** power``: n-grams spread over many
+    occupations ("er ", "assistant") count little, n-grams specific to a few occupations
+    ("forklift", "phleb") count fully. Training is one sparse product, so the whole O*NET
+    title set trains in about a second.
+
+    Centroids alone dilute large classes ("Industrial Truck Operators" has hundreds of
+    titles), so a short text (a title) is also compared with every short training text; a
+    class scores its nearest one (a max-cosine nearest-neighbour vote). That vote is
+    computed on the plain TF-IDF features: the specificity weighting helps a centroid
+    but hurts a one-to-one comparison, which needs the shared common words too.
 
     Parameters
     ----------
     power : float, default=4.0
         Sharpness of the class-specificity weighting (0 disables it).
-    neighbor_threshold : float, default=0.95
-        Cosine with one training text above which that text's class gets a boost. A large
-        class ("Industrial Truck Operators") has a diluted centroid, so an input equal to one
-        of its titles ("Forklift Operator") must still win.
-    neighbor_boost : float, default=0.3
-        Score added for an exact duplicate (scaled linearly from the threshold).
-    neighbor_min_weight : float, default=0.2
-        Features with a smaller specificity weight are ignored in the neighbour search,
-        which keeps it sparse and fast.
+    neighbor_share : float, default=0.6
+        Weight of the nearest-neighbour cosine in a short text's score (0 disables it).
+    neighbor_max_nnz : int, default=400
+        Texts with more non-zero features than this (postings, resumes) are scored by
+        centroids alone: one-to-one comparison with titles says little about them and
+        would cost most of the time.
+    neighbor_max_df : float, default=0.01
+        Features found in a larger share of the neighbour texts ("er ", "or") are left out
+        of the neighbour comparison after the vectors are normalized. Their TF-IDF weight is
+        small, so cosines barely move, but their long posting lists would dominate the cost
+        of the sparse product.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     feature_weights_ : ndarray of shape (n_features,)
     centroids_ : scipy.sparse.csr_matrix of shape (n_classes, n_features)
+    centroids_by_feature_ : scipy.sparse.csr_matrix of shape (n_features, n_classes)
+        The same centroids, stored one row per feature for fast scoring.
+    neighbor_features_ : ndarray of shape (n_features,)
+        1 for the features the neighbour comparison uses, 0 for the others.
+    neighbor_kept_ : ndarray of shape (n_features,)
+        0 for the features too common among neighbours to enter the product, else 1.
+    neighbors_ : scipy.sparse.csr_matrix of shape (n_features, n_neighbors)
+        The L2-normalized short training texts, one column each, ordered by class.
+    neighbor_starts_ : ndarray of int
+        Column where each class present among the neighbours starts.
+    neighbor_class_ids_ : ndarray of int
+        Class index of each run of columns in ``neighbors_``.
     """
 
-    def __init__(self, power: float = 4.0, neighbor_threshold: float = 0.95,
-                 neighbor_boost: float = 0.3, neighbor_min_weight: float = 0.2):
+    def __init__(self, power: float = 4.0, neighbor_share: float = 0.6,
+                 neighbor_max_nnz: int = 400, neighbor_max_df: float = 0.01):
         self.power = power
-        self.neighbor_threshold = neighbor_threshold
-        self.neighbor_boost = neighbor_boost
-        self.neighbor_min_weight = neighbor_min_weight
+        self.neighbor_share = neighbor_share
+        self.neighbor_max_nnz = neighbor_max_nnz
+        self.neighbor_max_df = neighbor_max_df
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -56,11 +77,13 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.poor_score = True
         return tags
 
-    def fit(self, X, y, sample_weight=None, neighbor_mask=None):
+    def fit(self, X, y, sample_weight=None, neighbor_mask=None, neighbor_features=None):
         """Learn feature weights, class centroids and the neighbour index from features ``X``.
 
-        ``neighbor_mask`` (boolean, one per row) selects the rows searched for near-duplicates
-        (short titles rather than long task statements); by default every row.
+        ``neighbor_mask`` (boolean, one per row) selects the rows searched for neighbours
+        (short titles rather than long task statements); by default every row. Rows with
+        zero sample weight are never neighbours. ``neighbor_features`` (boolean, one per
+        column) selects the features the neighbour comparison uses; by default all.
         """
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
         if (X.data if sp.issparse(X) else X).min(initial=0) < 0:
@@ -77,37 +100,48 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         self.feature_weights_ = self._specificity(mass, n_classes)
         weighted = normalize(sp.csr_matrix(X) @ sp.diags(self.feature_weights_))
         self.centroids_ = sp.csr_matrix(normalize(membership @ weighted), dtype=np.float32)
-        self._fit_neighbors(X, codes, neighbor_mask)
+        # Scoring multiplies by the transpose, one row per feature: its cost then grows with
+        # the query's features, not with the size of the whole centroid matrix.
+        self.centroids_by_feature_ = sp.csr_matrix(self.centroids_.T)
+        mask = np.ones(X.shape[0], bool) if neighbor_mask is None else np.asarray(neighbor_mask)
+        columns = (np.ones(X.shape[1], bool) if neighbor_features is None
+                   else np.asarray(neighbor_features, dtype=bool))
+        if columns.shape != (X.shape[1],):
+            raise ValueError(
+                f"neighbor_features has {columns.size} flags for {X.shape[1]} features")
+        self.neighbor_features_ = columns.astype(np.float32)
+        self._fit_neighbors(X, codes, mask & (weights > 0))
         return self
 
-    def _fit_neighbors(self, X, codes, neighbor_mask) -> None:
-        rows = np.arange(X.shape[0]) if neighbor_mask is None else np.flatnonzero(neighbor_mask)
-        self.neighbor_weights_ = np.where(
-            self.feature_weights_ >= self.neighbor_min_weight, self.feature_weights_, 0.0
-        ).astype(np.float32)
-        picked = sp.csr_matrix(X)[rows] @ sp.diags(self.neighbor_weights_)
-        if picked.shape[0]:
-            picked = normalize(picked)
+    def _fit_neighbors(self, X, codes, mask) -> None:
+        rows = np.flatnonzero(mask)
+        rows = rows[np.argsort(codes[rows], kind="stable")]
+        picked = _l2_rows(_scale_columns(sp.csr_matrix(X)[rows], self.neighbor_features_))
+        df = np.bincount(picked.indices, minlength=picked.shape[1])
+        common = df > max(self.neighbor_max_df * len(rows), 1)
+        self.neighbor_kept_ = (~common).astype(np.float32)
+        picked = _scale_columns(picked, self.neighbor_kept_)
         self.neighbors_ = sp.csr_matrix(picked.T, dtype=np.float32)
-        self.neighbor_classes_ = codes[rows].astype(np.int32)
+        self.neighbors_.sort_indices()
+        ids, starts = np.unique(codes[rows], return_index=True)
+        self.neighbor_class_ids_ = ids.astype(np.int64)
+        self.neighbor_starts_ = starts.astype(np.int64)
 
-    def _neighbor_scores(self, X) -> np.ndarray:
-        """Return per class the boost from its nearest training text, shape (n, n_classes)."""
-        boost = np.zeros((X.shape[0], len(self.classes_)), dtype=np.float64)
-        if self.neighbor_boost <= 0 or self.neighbors_.shape[1] == 0:
-            return boost
-        query = normalize(_scale_columns(X, self.neighbor_weights_))
-        similar = (query @ self.neighbors_).tocsr()
-        similar.data[similar.data < self.neighbor_threshold] = 0.0
-        similar.eliminate_zeros()
-        span = max(1.0 - self.neighbor_threshold, 1e-6)
-        for i in range(similar.shape[0]):
-            start, end = similar.indptr[i], similar.indptr[i + 1]
-            if start == end:
-                continue
-            lift = (similar.data[start:end] - self.neighbor_threshold) / span
-            np.maximum.at(boost[i], self.neighbor_classes_[similar.indices[start:end]], lift)
-        return boost * self.neighbor_boost
+    def _neighbor_scores(self, X, short: np.ndarray) -> np.ndarray:
+        """Return per class the cosine of its nearest short training text, shape (n, n_classes)."""
+        best = np.zeros((X.shape[0], len(self.classes_)), dtype=np.float64)
+        rows = np.flatnonzero(short)
+        if not len(rows) or self.neighbors_.shape[1] == 0:
+            return best
+        query = _l2_rows(_scale_columns(sp.csr_matrix(X)[rows], self.neighbor_features_))
+        query = _scale_columns(query, self.neighbor_kept_)
+        # Dense similarities are n x n_neighbors: chunk them to bound memory.
+        for start in range(0, len(rows), _NEIGHBOR_CHUNK):
+            part = slice(start, start + _NEIGHBOR_CHUNK)
+            similar = (query[part] @ self.neighbors_).toarray()
+            runs = np.maximum.reduceat(similar, self.neighbor_starts_, axis=1)
+            best[np.ix_(rows[part], self.neighbor_class_ids_)] = runs
+        return best
 
     def _specificity(self, mass, n_classes: int) -> np.ndarray:
         total = np.asarray(mass.sum(axis=0)).ravel()
@@ -116,51 +150,92 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         spread = entropy.ravel() / np.log(max(n_classes, 2))
         return np.clip(1.0 - spread, 0.0, 1.0) ** self.power
 
-    def _weighted(self, X):
+    def _weighted(self, X, check_input: bool = True):
         check_is_fitted(self, "centroids_")
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
-        return normalize(_scale_columns(X, self.feature_weights_))
+        if check_input:
+            X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
+        return _l2_rows(_scale_columns(X, self.feature_weights_))
 
     def decision_function(self, X) -> np.ndarray:
         """Return the score of each text for each class, shape (n, n_classes)."""
         scores = self.class_scores(X)
         return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
 
-    def class_scores(self, X) -> np.ndarray:
-        """Return centroid cosine plus neighbour boost for every class, also for two classes."""
-        weighted = self._weighted(X)
-        # centroids @ X.T keeps the large centroid matrix in its stored CSR layout; X @ centroids.T
-        # would convert all of it to CSR again on every call.
-        scores = np.asarray((self.centroids_ @ weighted.T).T.toarray(), dtype=np.float64)
-        return scores + self._neighbor_scores(sp.csr_matrix(X, dtype=np.float32))
+    def class_scores(self, X, check_input: bool = True) -> np.ndarray:
+        """Return the blended centroid and neighbour cosines for every class (also for two).
+
+        ``check_input=False`` skips input validation, for callers passing a CSR matrix they
+        built themselves (a single title is scored in about a millisecond; validation would
+        cost as much again).
+        """
+        check_is_fitted(self, "centroids_")
+        if check_input:
+            X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
+        X = sp.csr_matrix(X, dtype=np.float32)
+        weighted = self._weighted(X, check_input=False)
+        scores = np.asarray((weighted @ self.centroids_by_feature_).toarray(), dtype=np.float64)
+        if self.neighbor_share <= 0:
+            return scores
+        short = np.diff(X.indptr) <= self.neighbor_max_nnz
+        share = np.where(short, self.neighbor_share, 0.0)[:, None]
+        return (1.0 - share) * scores + share * self._neighbor_scores(X, short)
 
     def predict(self, X) -> np.ndarray:
         """Return the class of the nearest centroid."""
         scores = self.class_scores(X)
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def contributions(self, row, class_indices) -> tuple[np.ndarray, np.ndarray]:
-        """Return (feature indices, contributions of shape (k, nnz)) of one sparse row."""
-        check_is_fitted(self, "centroids_")
-        row = sp.csr_matrix(row)
-        indices = row.indices
-        # Same weighting as ``_weighted``, computed directly: this runs once per match, and
-        # sparse fancy indexing would cost more than the classification itself.
-        values = row.data * self.feature_weights_[indices]
-        values = values / (float(np.sqrt(values @ values)) or 1.0)
-        centroids = self.centroids_
-        if not centroids.has_sorted_indices:
+    def contributions_many(self, X, class_lists, check_input: bool = True
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return how much each feature of each row adds to the score of chosen classes.
+
+        ``class_lists[i]`` holds class indices for row ``i``; pairs (row, class) are numbered
+        in that order. Returns parallel arrays (pair number, feature index, contribution),
+        one entry per pair and non-zero feature of its row.
+        """
+        weighted = self._weighted(X, check_input)
+        counts = np.array([len(c) for c in class_lists], dtype=np.int64)
+        pair_row = np.repeat(np.arange(len(counts)), counts)
+        pair_class = (np.concatenate(class_lists).astype(np.int64) if len(pair_row)
+                      else np.zeros(0, np.int64))
+        per_pair = np.diff(weighted.indptr)[pair_row]
+        pair = np.repeat(np.arange(len(pair_row)), per_pair)
+        # Position of each triple's feature inside the CSR arrays of its row.
+        offset = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+        position = np.repeat(weighted.indptr[pair_row], per_pair) + offset
+        feature = weighted.indices[position].astype(np.int64)
+        # Centroid entries are keyed class * n_features + feature, sorted as CSR stores them.
+        keys = self._centroid_keys()
+        wanted = pair_class[pair] * self.centroids_.shape[1] + feature
+        at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        hit = keys[at] == wanted if len(keys) else np.zeros(len(wanted), bool)
+        value = np.where(hit, self.centroids_.data[at] * weighted.data[position], 0.0)
+        return pair, feature, value
+
+    def _centroid_keys(self) -> np.ndarray:
+        keys = getattr(self, "_keys", None)
+        if keys is None:
+            centroids = self.centroids_
             centroids.sort_indices()
-        parts = np.zeros((len(class_indices), len(indices)))
-        for k, c in enumerate(np.asarray(class_indices)):
-            start, end = centroids.indptr[c], centroids.indptr[c + 1]
-            if start == end:
-                continue
-            columns = centroids.indices[start:end]
-            pos = np.minimum(np.searchsorted(columns, indices), end - start - 1)
-            hit = columns[pos] == indices
-            parts[k, hit] = centroids.data[start:end][pos[hit]] * values[hit]
-        return indices, parts
+            rows = np.repeat(np.arange(centroids.shape[0], dtype=np.int64),
+                             np.diff(centroids.indptr))
+            keys = rows * centroids.shape[1] + centroids.indices
+            self._keys = keys
+        return keys
+
+
+_NEIGHBOR_CHUNK = 256
+
+
+def _l2_rows(X: sp.csr_matrix) -> sp.csr_matrix:
+    """Return CSR ``X`` with rows scaled to unit length (``normalize`` without its checks)."""
+    lengths = np.diff(X.indptr)
+    rows = np.repeat(np.arange(X.shape[0]), lengths)
+    norms = np.sqrt(np.bincount(rows, weights=X.data.astype(np.float64) ** 2,
+                                minlength=X.shape[0]))
+    norms[norms == 0] = 1.0
+    X.data = (X.data / norms[rows]).astype(X.dtype)
+    return X
 
 
 def _scale_columns(X, weights: np.ndarray) -> sp.csr_matrix:

@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.utils import assert_all_finite, column_or_1d
@@ -15,6 +16,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from jobatlas.classifier.centroid import SpecificCentroidClassifier
 from jobatlas.classifier.features import make_features
+from jobatlas.classifier.features import transform as transform_features
 from jobatlas.classifier.text import normalize_text
 
 
@@ -39,6 +41,8 @@ def as_texts(X) -> np.ndarray:
 
 # Texts of at most this many words are titles, searched for near-duplicates.
 TITLE_WORDS = 8
+# Fewer held-out texts than this leave a length class uncalibrated (temperature only).
+MIN_CALIBRATION_TEXTS = 200
 
 
 class OccupationClassifier(ClassifierMixin, BaseEstimator):
@@ -47,11 +51,15 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     One ``Pipeline``: text normalization (HTML, abbreviations, plurals, slashes), TF-IDF
     character and word n-grams plus head-noun tokens, and a class-centroid model whose
     features are weighted by how specific they are to few occupations
-    (``SpecificCentroidClassifier``). Probabilities are a softmax of the class scores times
-    an inverse temperature that depends on text length (``exp(a + b * log(1 + n_features))``:
-    a long text has small, close cosines, a title large, spread-out ones). ``a`` and ``b``
-    are fitted on a slice of the training texts held out of a first fit (grouped by
-    normalized text), so scores are calibrated on texts the model has not seen.
+    (``SpecificCentroidClassifier``), blended for short texts with a nearest-title vote.
+    Probabilities are a softmax of the class scores times an inverse temperature that
+    depends on text length (``exp(a + b * log(1 + n_features))``: a long text has small,
+    close cosines, a title large, spread-out ones); then the top probability is mapped
+    through an isotonic regression of "was the top class right" on it, separately for
+    short and long texts, and the other classes share the rest in proportion. ``a``, ``b``
+    and the isotonic maps are fitted on a slice of the training texts held out of a first
+    fit (grouped by their last two words), so scores are calibrated on texts the model has
+    not seen.
 
     Parameters
     ----------
@@ -83,6 +91,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         The fitted features-plus-model pipeline.
     scale_ : tuple of float
         ``(a, b)`` of the length-dependent inverse temperature.
+    calibrators_ : dict of {bool: IsotonicRegression or None}
+        Map of the top probability to the chance it is right, for short (``True``) and long
+        texts; ``None`` where too few held-out texts of that length existed.
     """
 
     def __init__(
@@ -162,14 +173,18 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         model = pipeline.named_steps["model"]
         self.pipeline_ = pipeline
         self.scale_ = (0.0, 0.0)
+        self.calibrators_ = {True: None, False: None}
         fit_idx, cal_idx = self._calibration_split(texts, y)
         # Near-duplicate search covers title-length texts only, not task sentences.
         short = np.array([len(t.split()) <= TITLE_WORDS for t in texts])
+        columns = _neighbor_columns(pipeline.named_steps["features"], features.shape[1])
         if len(cal_idx):
             model.fit(features[fit_idx], y[fit_idx], sample_weight=weights[fit_idx],
-                      neighbor_mask=short[fit_idx])
+                      neighbor_mask=short[fit_idx], neighbor_features=columns)
             self.scale_ = self._fit_scale(features[cal_idx], y[cal_idx])
-        model.fit(features, y, sample_weight=weights, neighbor_mask=short)
+            self.calibrators_ = self._fit_calibrators(features[cal_idx], y[cal_idx])
+        model.fit(features, y, sample_weight=weights, neighbor_mask=short,
+                  neighbor_features=columns)
         return self
 
     def _calibration_split(self, texts, y):
@@ -201,16 +216,34 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
                           options={"xatol": 1e-3, "fatol": 1e-5, "maxiter": 400})
         return float(result.x[0]), float(result.x[1])
 
+    def _fit_calibrators(self, features, y) -> dict:
+        proba = self._temperature_proba(features)
+        top = proba.max(axis=1)
+        right = self.classes_[proba.argmax(axis=1)] == y
+        short = self._is_short(features)
+        calibrators = {}
+        for kind in (True, False):
+            mask = short == kind
+            calibrators[kind] = None
+            if mask.sum() >= MIN_CALIBRATION_TEXTS:
+                calibrators[kind] = IsotonicRegression(
+                    y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(top[mask], right[mask])
+        return calibrators
+
+    def _is_short(self, features) -> np.ndarray:
+        limit = self.pipeline_.named_steps["model"].neighbor_max_nnz
+        return np.diff(sp.csr_matrix(features).indptr) <= limit
+
     def featurize(self, X):
         """Return the sparse feature matrix of texts, as the fitted pipeline sees them."""
         check_is_fitted(self, "pipeline_")
-        return self.pipeline_.named_steps["features"].transform(as_texts(X)).tocsr()
+        return transform_features(self.pipeline_.named_steps["features"], as_texts(X))
 
     def scores_from_features(self, features) -> np.ndarray:
         """Return centroid cosines of shape (n_samples, n_classes) for ``featurize`` rows."""
         check_is_fitted(self, "pipeline_")
         model = self.pipeline_.named_steps["model"]
-        scores = model.class_scores(features).astype(np.float64)
+        scores = model.class_scores(_as_csr(features), check_input=False).astype(np.float64)
         if len(model.classes_) == len(self.classes_):
             return scores
         # After the calibration fit the model may know fewer classes than classes_.
@@ -228,6 +261,16 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
 
     def proba_from_features(self, features) -> np.ndarray:
         """Return calibrated probabilities for rows of a ``featurize`` matrix."""
+        proba = self._temperature_proba(features)
+        check_is_fitted(self, "calibrators_")
+        short = self._is_short(features)
+        for kind, calibrator in self.calibrators_.items():
+            rows = np.flatnonzero(short == kind)
+            if calibrator is not None and len(rows):
+                proba[rows] = _recalibrate_top(proba[rows], calibrator)
+        return proba
+
+    def _temperature_proba(self, features) -> np.ndarray:
         scores = self.scores_from_features(features)
         return softmax(scores * self._inverse_temperature(features)[:, None], axis=1)
 
@@ -251,26 +294,100 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         ``features_row`` is the ``featurize`` row of ``text``; a word's weight is the summed
         contribution to the class score of the n-grams it contains.
         """
+        return self.evidence_many(features_row, [text], [class_indices], top_n)[0]
+
+    def evidence_many(self, features, texts, class_lists, top_n: int = 3):
+        """Return ``evidence`` for many texts at once: for row ``i`` of ``features`` (the
+        ``featurize`` matrix of ``texts``), one word list per class in ``class_lists[i]``.
+
+        Contributions of every (text, class, n-gram) triple come from one vectorized lookup;
+        only the mapping of the strongest n-grams to the words holding them runs per text.
+        """
         check_is_fitted(self, "pipeline_")
-        indices, contributions = self.pipeline_.named_steps["model"].contributions(
-            features_row, np.asarray(class_indices))
-        names = _feature_names(self.pipeline_.named_steps["features"])
-        words = normalize_text(text).split()
-        result = []
-        # The classes share the input's n-grams: map each n-gram to its words once per text.
-        words_of: dict[int, list[str]] = {}
-        for row in contributions:
-            best = np.argsort(-row)[: top_n * 4]
-            scored: dict[str, float] = {}
-            for j in best:
-                if row[j] <= 0:
-                    break
-                if j not in words_of:
-                    words_of[j] = _words_for(names[indices[j]], words)
-                for word in words_of[j]:
-                    scored[word] = scored.get(word, 0.0) + float(row[j])
-            result.append(sorted(scored, key=scored.get, reverse=True)[:top_n])
+        classes = [np.asarray(c, dtype=np.int64).ravel() for c in class_lists]
+        pair, feature, value = self.pipeline_.named_steps["model"].contributions_many(
+            _as_csr(features), classes, check_input=False)
+        pair_row = np.repeat(np.arange(len(classes)), [len(c) for c in classes])
+        # Keep each pair's strongest positive n-grams, as a reader would look at them.
+        order = np.lexsort((-value, pair))
+        pair, feature, value = pair[order], feature[order], value[order]
+        first = np.searchsorted(pair, pair)
+        keep = (value > 0) & (np.arange(len(pair)) - first < top_n * 4)
+        pair, feature, value = pair[keep], feature[keep], value[keep]
+        word, words = self._evidence_words(pair_row[pair], feature, texts)
+        found = word >= 0
+        pair, word, value = pair[found], word[found], value[found]
+        # Sum the n-grams of each word, then rank words within each pair.
+        key, inverse = np.unique(pair * (word.max(initial=0) + 1) + word, return_inverse=True)
+        score = np.bincount(inverse, weights=value)
+        key_pair = key // (word.max(initial=0) + 1)
+        key_word = key % (word.max(initial=0) + 1)
+        ranked = np.lexsort((-score, key_pair))
+        result: list[list[list[str]]] = [[[] for _ in c] for c in classes]
+        offsets = np.cumsum([0] + [len(c) for c in classes])
+        ranked_pair = key_pair[ranked]
+        ranked_row = pair_row[ranked_pair]
+        for row, k, w in zip(ranked_row.tolist(), (ranked_pair - offsets[ranked_row]).tolist(),
+                             key_word[ranked].tolist(), strict=True):
+            bucket = result[row][k]
+            if len(bucket) < top_n:
+                bucket.append(words[w])
         return result
+
+    def _evidence_words(self, rows: np.ndarray, features: np.ndarray, texts):
+        """Return, per (row, n-gram), the id of the input word holding it (-1 for none),
+        and the words by id."""
+        names = _feature_names(self.pipeline_.named_steps["features"])
+        width = int(features.max(initial=0)) + 1
+        unique, inverse = np.unique(rows * width + features, return_inverse=True)
+        vocabulary: dict[str, int] = {}
+        words_of_text: dict[int, list[str]] = {}
+        ids = np.empty(len(unique), dtype=np.int64)
+        for k, (row, feature) in enumerate(zip((unique // width).tolist(),
+                                               (unique % width).tolist(), strict=True)):
+            if row not in words_of_text:
+                words_of_text[row] = normalize_text(texts[row]).split()
+            found = _words_for(names[feature], words_of_text[row])
+            ids[k] = vocabulary.setdefault(found[0], len(vocabulary)) if found else -1
+        return ids[inverse.ravel()], list(vocabulary)
+
+def _recalibrate_top(proba: np.ndarray, calibrator: IsotonicRegression) -> np.ndarray:
+    """Set each row's top probability to its calibrated value; the others share the rest.
+
+    The order of classes never changes: a class that would overtake the top one is capped
+    at its value and the row renormalized (rare: it needs a calibrated top below one half).
+    """
+    rows = np.arange(len(proba))
+    best = proba.argmax(axis=1)
+    top = proba[rows, best]
+    calibrated = np.clip(calibrator.predict(top), 1e-6, 1.0 - 1e-6)
+    rest = 1.0 - top
+    # Where the softmax left (almost) nothing to the other classes, they share it evenly.
+    even = rest < 1e-9
+    out = np.where(even[:, None], 1.0 / max(proba.shape[1] - 1, 1),
+                   proba / np.where(even, 1.0, rest)[:, None])
+    out *= (1.0 - calibrated)[:, None]
+    out[rows, best] = calibrated
+    capped = np.minimum(out, calibrated[:, None])
+    if (capped < out).any():
+        out = capped / capped.sum(axis=1, keepdims=True)
+    return out
+
+
+def _as_csr(features) -> sp.csr_matrix:
+    matrix = sp.csr_matrix(features, dtype=np.float32)
+    matrix.sort_indices()
+    return matrix
+
+
+def _neighbor_columns(features: Pipeline, n_features: int) -> np.ndarray:
+    """Flag the n-gram columns: head-noun tokens help centroids but mislead title-to-title
+    comparison (two titles sharing only a head noun look alike)."""
+    columns = np.ones(n_features, dtype=bool)
+    heads = features.named_steps["vectorize"].output_indices_.get("heads")
+    if heads is not None:
+        columns[heads] = False
+    return columns
 
 
 def _log_length(features) -> np.ndarray:

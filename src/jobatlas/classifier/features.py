@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
@@ -60,3 +61,22 @@ def make_features(
         sparse_threshold=1.0,
     )
     return Pipeline([("prepare", FunctionTransformer(prepare)), ("vectorize", vectorizers)])
+
+
+def transform(features: Pipeline, texts) -> sp.csr_matrix:
+    """Return ``features.transform(texts)`` for a fitted ``make_features`` pipeline.
+
+    The same blocks, weights and column order, without the column transformer's per-call
+    validation and dispatch, which cost more than featurizing one title.
+    """
+    prepared = prepare(texts)
+    vectorize = features.named_steps["vectorize"]
+    weights = vectorize.transformer_weights or {}
+    blocks = []
+    for name, transformer, column in vectorize.transformers_:
+        if isinstance(transformer, str):  # "drop" or "passthrough" of unused columns
+            continue
+        block = transformer.transform(prepared[:, column])
+        weight = weights.get(name, 1.0)
+        blocks.append(block * weight if weight != 1.0 else block)
+    return sp.hstack(blocks, format="csr", dtype=np.float32)
