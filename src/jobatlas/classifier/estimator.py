@@ -192,7 +192,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         n_cal = int(len(texts) * self.calibration_share)
         if n_cal < 50:
             return everything, everything[:0]
-        keep = -2 if self.calibration_grouping == "head" else None
+        keep = {"head": -2, "word": -1}.get(self.calibration_grouping)
         groups = np.array([" ".join(normalize_text(t).split()[keep:]) for t in texts],
                           dtype=object)
         splitter = GroupShuffleSplit(1, test_size=self.calibration_share,
@@ -354,24 +354,27 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
 def _recalibrate_top(proba: np.ndarray, calibrator: IsotonicRegression) -> np.ndarray:
     """Set each row's top probability to its calibrated value; the others share the rest.
 
-    The order of classes never changes: a class that would overtake the top one is capped
-    at its value and the row renormalized (rare: it needs a calibrated top below one half).
+    The order of classes never changes: where the others would reach the top class (a
+    calibrated top below one half), they shrink further and the row is renormalized.
     """
     rows = np.arange(len(proba))
     best = proba.argmax(axis=1)
-    top = proba[rows, best]
-    calibrated = np.clip(calibrator.predict(top), 1e-6, 1.0 - 1e-6)
-    rest = 1.0 - top
+    calibrated = np.clip(calibrator.predict(proba[rows, best]), 1e-6, 1.0 - 1e-6)
+    others = proba.astype(np.float64, copy=True)
+    others[rows, best] = 0.0
+    rest = others.sum(axis=1)
     # Where the softmax left (almost) nothing to the other classes, they share it evenly.
-    even = rest < 1e-9
-    out = np.where(even[:, None], 1.0 / max(proba.shape[1] - 1, 1),
-                   proba / np.where(even, 1.0, rest)[:, None])
-    out *= (1.0 - calibrated)[:, None]
+    empty = rest < 1e-12
+    if empty.any():
+        others[empty] = 1.0
+        others[rows[empty], best[empty]] = 0.0
+        rest = others.sum(axis=1)
+    factor = (1.0 - calibrated) / rest
+    second = others.max(axis=1)
+    factor = np.minimum(factor, np.where(second > 0, 0.999 * calibrated / second, np.inf))
+    out = others * factor[:, None]
     out[rows, best] = calibrated
-    capped = np.minimum(out, calibrated[:, None])
-    if (capped < out).any():
-        out = capped / capped.sum(axis=1, keepdims=True)
-    return out
+    return out / out.sum(axis=1, keepdims=True)
 
 
 def _as_csr(features) -> sp.csr_matrix:
