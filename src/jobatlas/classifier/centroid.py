@@ -41,6 +41,10 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         of the neighbour comparison after the vectors are normalized. Their TF-IDF weight is
         small, so cosines barely move, but their long posting lists would dominate the cost
         of the sparse product.
+    prune_below : float, default=1e-3
+        Centroid entries smaller than this are dropped after normalization. On O*NET they are
+        about 70% of the entries but 0.02% of the squared mass; dropping them makes long
+        texts (resumes) several times cheaper to score.
 
     Attributes
     ----------
@@ -62,8 +66,10 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, power: float = 4.0, neighbor_share: float = 0.6,
-                 neighbor_max_nnz: int = 400, neighbor_max_df: float = 0.01):
+                 neighbor_max_nnz: int = 400, neighbor_max_df: float = 0.01,
+                 prune_below: float = 1e-3):
         self.power = power
+        self.prune_below = prune_below
         self.neighbor_share = neighbor_share
         self.neighbor_max_nnz = neighbor_max_nnz
         self.neighbor_max_df = neighbor_max_df
@@ -99,7 +105,10 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         mass = sp.csc_matrix(membership @ normalize(sp.csr_matrix(X)))
         self.feature_weights_ = self._specificity(mass, n_classes)
         weighted = normalize(sp.csr_matrix(X) @ sp.diags(self.feature_weights_))
-        self.centroids_ = sp.csr_matrix(normalize(membership @ weighted), dtype=np.float32)
+        centroids = sp.csr_matrix(normalize(membership @ weighted), dtype=np.float32)
+        centroids.data[centroids.data < self.prune_below] = 0.0
+        centroids.eliminate_zeros()
+        self.centroids_ = centroids
         # Scoring multiplies by the transpose, one row per feature: its cost then grows with
         # the query's features, not with the size of the whole centroid matrix.
         self.centroids_by_feature_ = sp.csr_matrix(self.centroids_.T)

@@ -12,6 +12,7 @@ _TAG = re.compile(r"<[^>]{0,200}>")
 _BLOCK_TAG = re.compile(r"(?i)<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]{0,200}>")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#']*")
 _UNINFLECTED = ("ss", "us", "is", "ics", "news", "ous")
+_NON_LETTER = re.compile(r"[\W\d_]+")
 _HEAD_STOP = re.compile(r"\s*(?:\(|,|\s-\s|\s–\s|\||:).*$", re.S)
 
 
@@ -21,6 +22,8 @@ def clean_markup(text: str) -> str:
     text = _BLOCK_TAG.sub("\n", text)
     text = _TAG.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)
+    if text.replace("\n", "").isprintable():  # the usual case, checked at C speed
+        return text
     return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
 
 
@@ -55,8 +58,10 @@ def normalize_text(text: str) -> str:
     expanded only when the text is not written entirely in capitals.
     """
     text = clean_markup(text)
-    letters = [ch for ch in text if ch.isalpha()]
-    shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.7 * len(letters)
+    letters = _NON_LETTER.sub("", text)
+    # A letter that lower() changes is a capital; map() keeps the count at C speed.
+    capitals = sum(map(str.__ne__, letters, letters.lower())) if letters else 0
+    shouting = bool(letters) and capitals > 0.7 * len(letters)
     words = [_expand(token, not shouting) for token in _TOKEN.findall(text)]
     return " ".join(words)
 
