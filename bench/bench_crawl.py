@@ -1,14 +1,22 @@
 """Benchmark posting-page parsing and a 10,000-posting crawl against the local stand-in site.
 
-Run: ``.venv/bin/python -m bench.bench_crawl [--postings 10000] [--repeats 5] [--no-crawl]``.
+Run: ``.venv/bin/python -m bench.bench_crawl [--postings 10000] [--repeats 5] [--no-crawl]
+[--runs 3] [--compare-with /tmp/old/src]``.
 Writes the figures into the "Crawling and parsing" section of ``docs/benchmarks.md``.
+
+``--compare-with`` names the ``src`` directory of another checkout (e.g. ``git archive HEAD src |
+tar -x -C /tmp/old``); each classified crawl is then also run with that code, interleaved, in a
+subprocess, so both share the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,6 +31,9 @@ SECTION = "## Crawling and parsing"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 CRAWL_AREAS = ("sfbay", "boston", "newyork", "chicago", "seattle")
 CRAWL_CATEGORIES = ("trd", "lab", "fbh", "trp")
+CLASSIFIED = "classified + stored (target for 10,000: < 300 s)"
+PREVIOUS = "previous code (`--compare-with`), classified + stored"
+BASELINE = "baseline: stored, not classified"
 
 
 def pages_per_second(parse, pages: list[tuple[bytes, str]], repeats: int) -> tuple[float, float]:
@@ -67,21 +78,62 @@ def bench_crawl(postings: int, cache_dir: str, classify: bool = True) -> dict:
         )
         wall = time.perf_counter() - started
         site_cpu = time.process_time() - started_cpu  # the stand-in site's server threads
-    return {"postings": len(site.postings), "wall": wall, "site_cpu": site_cpu, "summary": summary}
+    return {
+        "postings": len(site.postings),
+        "wall": wall,
+        "site_cpu": site_cpu,
+        "elapsed": summary.elapsed_seconds,
+        "cpu": summary.cpu_seconds,
+        # Older code classified inside the crawl process and has no such fields.
+        "classify_cpu": getattr(summary, "classify_cpu_seconds", 0.0),
+        "classify_wait": getattr(summary, "classify_wait_seconds", 0.0),
+        "stored": summary.new + summary.duplicate,
+        "classified": summary.classified,
+        "pages": summary.pages_fetched,
+        "errors": dict(summary.errors),
+    }
 
 
-def crawl_rows(crawl: dict, label: str) -> list[str]:
-    """Return the table rows describing one crawl."""
-    s = crawl["summary"]
-    return [
-        f"| crawl of {crawl['postings']:,} postings, throttle off, {label} | "
-        f"{crawl['wall']:.0f} s wall ({s.elapsed_seconds:.0f} s in the crawl process); "
-        f"{s.new + s.duplicate:,} stored, {s.classified:,} classified, {s.pages_fetched:,} pages, "
-        f"errors: {_errors(s.errors)} |",
-        f"| ... CPU time: crawl process / stand-in site | {s.cpu_seconds:.0f} s / "
-        f"{crawl['site_cpu']:.0f} s |",
-        f"| ... throughput (wall) | {crawl['postings'] / crawl['wall']:.0f} postings/s |",
+def bench_crawl_with(source_dir: Path, postings: int, cache_dir: str) -> dict:
+    """Run :func:`bench_crawl` (classified) against the ``jobatlas`` package in ``source_dir``."""
+    code = (
+        "import json, sys\n"
+        "from bench.bench_crawl import bench_crawl\n"
+        "print(json.dumps(bench_crawl(int(sys.argv[1]), sys.argv[2])))"
+    )
+    root = DOCS.parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source_dir), str(root)])}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(postings), cache_dir],
+        env=env, capture_output=True, text=True, check=True, cwd=root,
+    )  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def crawl_rows(runs: list[dict], label: str) -> list[str]:
+    """Return the table rows describing one kind of crawl (medians over its runs)."""
+    last = runs[-1]
+
+    def median(name: str) -> float:
+        return statistics.median(r[name] for r in runs)
+
+    walls = ", ".join(f"{r['wall']:.0f}" for r in runs)
+    rows = [
+        f"| crawl of {last['postings']:,} postings, throttle off, {label} | "
+        f"{median('wall'):.0f} s wall (median of {len(runs)}: {walls}; "
+        f"{median('elapsed'):.0f} s in the crawl process); {last['stored']:,} stored, "
+        f"{last['classified']:,} classified, {last['pages']:,} pages, "
+        f"errors: {_errors(last['errors'])} |",
+        f"| ... CPU time: crawl process / classifying process / stand-in site | "
+        f"{median('cpu'):.0f} s / {median('classify_cpu'):.0f} s / {median('site_cpu'):.0f} s |",
+        f"| ... throughput (wall) | {last['postings'] / median('wall'):.0f} postings/s |",
     ]
+    if median("classify_wait"):
+        rows.append(
+            f"| ... classifying still running after the last page | "
+            f"{median('classify_wait'):.0f} s |"
+        )
+    return rows
 
 
 def _errors(errors: dict[str, int]) -> str:
@@ -89,16 +141,17 @@ def _errors(errors: dict[str, int]) -> str:
     return ", ".join(f"{kind} {count}" for kind, count in sorted(errors.items())) or "none"
 
 
-def write_section(parsing: dict, crawls: dict[str, dict]) -> str:
+def write_section(parsing: dict, crawls: dict[str, list[dict]], load: tuple) -> str:
     """Replace this benchmark's section of docs/benchmarks.md and return it."""
     cores = os.cpu_count()
     lines = [
         SECTION,
         "",
         f"`python -m bench.bench_crawl`, {time.strftime('%Y-%m-%d')}, {cores} cores shared with "
-        "other work. Pages come from the local stand-in site (the recorded 2026 posting page with "
-        "varied values). The crawl's http_404 errors are the stand-in site's areas without a "
-        "sitemap or search JSON: discovery falls back to the next method, as designed.",
+        f"other work (1-minute load average {load[0]:.1f} before, {load[1]:.1f} after). Pages "
+        "come from the local stand-in site (the recorded 2026 posting page with varied values). "
+        "The crawl's http_404 errors are the stand-in site's areas without a sitemap or search "
+        "JSON: discovery falls back to the next method, as designed. Crawls store into SQLite.",
         "",
         "| measure | value |",
         "|---|---|",
@@ -111,12 +164,15 @@ def write_section(parsing: dict, crawls: dict[str, dict]) -> str:
         f"| ratio parse_posting / extruct (CPU) | "
         f"{parsing['parse_posting'][0] / parsing['extruct'][0]:.1f}x |",
     ]
-    for label, crawl in crawls.items():
-        lines += crawl_rows(crawl, label)
-    if len(crawls) == 2:
-        walls = [c["wall"] for c in crawls.values()]
-        ratio = walls[0] / walls[1]
-        lines.append(f"| ratio classified / unclassified crawl (wall) | {ratio:.2f}x |")
+    for label, runs in crawls.items():
+        lines += crawl_rows(runs, label)
+    walls = {label: statistics.median(r["wall"] for r in runs) for label, runs in crawls.items()}
+    if PREVIOUS in walls and CLASSIFIED in walls:
+        lines.append(f"| speed-up over the previous code (wall, medians) | "
+                     f"{walls[PREVIOUS] / walls[CLASSIFIED]:.2f}x |")  # fmt: skip
+    if BASELINE in walls and CLASSIFIED in walls:
+        lines.append(f"| ratio classified / unclassified crawl (wall, medians) | "
+                     f"{walls[CLASSIFIED] / walls[BASELINE]:.2f}x |")  # fmt: skip
     section = "\n".join(lines) + "\n"
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     start = text.find(SECTION)
@@ -142,19 +198,26 @@ def main() -> None:
                         help="Skip the baseline crawl without the occupation engine.")
     parser.add_argument("--cache-dir", default=os.environ.get("JOBATLAS_CACHE_DIR"),
                         help="Model cache (the occupation engine trains there on first use).")
+    parser.add_argument("--runs", type=int, default=1, help="Crawls of each kind (medians).")
+    parser.add_argument("--compare-with", type=Path,
+                        help="src directory of other code whose classified crawl to time too")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     parsing = bench_parsing(args.pages, args.repeats)
-    crawls: dict[str, dict] = {}
+    crawls: dict[str, list[dict]] = {}
     cache_dir = args.cache_dir or str(Settings().cache_dir)
-    if not args.no_crawl and not args.no_classify:
-        crawls["classified + stored in SQLite (target < 300 s)"] = bench_crawl(
-            args.postings, cache_dir
-        )
-    if not args.no_crawl and not args.no_baseline:
-        crawls["baseline: stored, not classified"] = bench_crawl(
-            args.postings, cache_dir, classify=False
-        )
-    print(write_section(parsing, crawls))
+    for _ in range(args.runs if not args.no_crawl else 0):
+        if args.compare_with and not args.no_classify:
+            crawls.setdefault(PREVIOUS, []).append(
+                bench_crawl_with(args.compare_with, args.postings, cache_dir)
+            )
+        if not args.no_classify:
+            crawls.setdefault(CLASSIFIED, []).append(bench_crawl(args.postings, cache_dir))
+        if not args.no_baseline:
+            crawls.setdefault(BASELINE, []).append(
+                bench_crawl(args.postings, cache_dir, classify=False)
+            )
+    print(write_section(parsing, crawls, (load_before, os.getloadavg()[0])))
 
 
 if __name__ == "__main__":

@@ -98,3 +98,13 @@ def test_accuracy_floor_on_fixed_unseen_direct_match_titles(occupation_engine):
     assert result["top5"] >= 0.80
     assert result["major_top1"] >= 0.79
     assert result["ece"] <= 0.2
+
+
+def test_classify_many_without_evidence_keeps_codes_and_scores(occupation_engine):
+    texts = ["Forklift Operator", "Line cook at a diner, prep and grill"]
+    full = occupation_engine.classify_many(texts, top_k=3)
+    bare = occupation_engine.classify_many(texts, top_k=3, with_evidence=False)
+    assert [[(m.code, m.score) for m in ms] for ms in full] == [
+        [(m.code, m.score) for m in ms] for ms in bare]
+    assert all(not m.evidence for ms in bare for m in ms)
+    assert any(m.evidence for ms in full for m in ms)

@@ -102,8 +102,13 @@ class OccupationEngine:
         """Return the ``top_k`` most likely occupations of one text, best first."""
         return self.classify_many([text], top_k=top_k)[0]
 
-    def classify_many(self, texts: Sequence[str], top_k: int = 10) -> list[list[OccupationMatch]]:
-        """Return the ``top_k`` occupations of each text; any bad text raises ``InputError``."""
+    def classify_many(self, texts: Sequence[str], top_k: int = 10,
+                      with_evidence: bool = True) -> list[list[OccupationMatch]]:
+        """Return the ``top_k`` occupations of each text; any bad text raises ``InputError``.
+
+        ``with_evidence=False`` leaves every match's evidence empty, for callers that store
+        only codes and scores (the crawl): finding the words costs about a third of a batch.
+        """
         if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
             raise InputError(f"top_k must be a whole number of at least 1, got {top_k!r}")
         checked = [check_text(text) for text in texts]
@@ -116,13 +121,14 @@ class OccupationEngine:
             counts.append(len(pieces))
             # Bound the dense probability matrix (units x occupations) held at once.
             if len(units) >= _CHUNK:
-                results.extend(self._classify_units(units, counts, top_k))
+                results.extend(self._classify_units(units, counts, top_k, with_evidence))
                 units, counts = [], []
         if units:
-            results.extend(self._classify_units(units, counts, top_k))
+            results.extend(self._classify_units(units, counts, top_k, with_evidence))
         return results
 
-    def _classify_units(self, units: list[str], counts: list[int], top_k: int):
+    def _classify_units(self, units: list[str], counts: list[int], top_k: int,
+                        with_evidence: bool = True):
         features = self.classifier.featurize(units)
         proba = self.classifier.proba_from_features(features)
         ends = np.cumsum(counts)
@@ -134,7 +140,8 @@ class OccupationEngine:
         for (top, best_unit), end, count in zip(picks, ends, counts, strict=True):
             for cls, unit in zip(top.tolist(), best_unit.tolist(), strict=True):
                 wanted[end - count + unit].append(cls)
-        found = self.classifier.evidence_many(features, units, wanted)
+        found = (self.classifier.evidence_many(features, units, wanted) if with_evidence
+                 else [[[] for _ in classes] for classes in wanted])
         evidence = {(row, cls): words for row, classes in enumerate(wanted)
                     for cls, words in zip(classes, found[row], strict=True)}
         results = []

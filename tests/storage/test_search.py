@@ -132,3 +132,34 @@ def test_bad_search_arguments_raise_value_error(repository, kwargs):
 def test_count_by_occupation_rejects_unknown_level(repository):
     with pytest.raises(ValueError, match="level"):
         repository.count_by_occupation(level="major")
+
+
+def test_near_widening_circles_match_a_full_scan(repository, make_posting):
+    import math
+    import random
+
+    import numpy as np
+
+    from jobatlas.storage.postings import haversine_km
+
+    rng = random.Random(5)
+    postings = []
+    for number in range(80):
+        # Dense around Oakland and sparse farther out, so some pages fill in the first circle
+        # and others only after widening it.
+        km, bearing = rng.random() ** 2 * 60, rng.random() * 2 * math.pi
+        lat = OAKLAND[0] + km / 111.2 * math.cos(bearing)
+        lon = OAKLAND[1] + km / (111.2 * math.cos(math.radians(OAKLAND[0]))) * math.sin(bearing)
+        postings.append(make_posting(number, kind=number % 5, latitude=lat, longitude=lon,
+                                     posted_at=START + (number % 7) * DAY))  # fmt: skip
+    ids = repository.upsert(postings, seen_at=START + 10 * DAY).ids
+    lats = np.array([p.latitude for p in postings])
+    lons = np.array([p.longitude for p in postings])
+    distances = haversine_km(*OAKLAND, lats, lons)
+    for radius, limit, offset in [(50, 5, 0), (50, 20, 10), (8, 3, 0), (60, 100, 0), (1, 5, 0)]:
+        inside = [i for i in range(len(postings)) if distances[i] <= radius]
+        inside.sort(key=lambda i: (distances[i], -postings[i].posted_at.timestamp(), -ids[i]))
+        expected = [ids[i] for i in inside[offset : offset + limit]]
+        found = repository.search(near=(*OAKLAND, radius), limit=limit, offset=offset,
+                                  include_duplicates=True)  # fmt: skip
+        assert [p.id for p in found] == expected, (radius, limit, offset)

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from jobatlas.postings.records import Compensation, OccupationCode
+from jobatlas.storage.duplicates import stored_band_keys
 from jobatlas.storage.models import PostingBandRow, PostingRow
 
 T1 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -125,10 +126,24 @@ def test_short_ads_are_never_linked(repository, make_posting):
 
 
 def test_only_originals_keep_band_keys(repository, engine, make_posting):
-    repository.upsert([make_posting(n) for n in range(3)], seen_at=T1)
+    result = repository.upsert([make_posting(n) for n in range(3)], seen_at=T1)
     with engine.connect() as connection:
-        owners = connection.execute(select(PostingBandRow.posting_id).distinct()).scalars().all()
-    assert len(owners) == 1
+        keys = stored_band_keys(connection)
+        band_rows = connection.execute(select(func.count()).select_from(PostingBandRow))
+        band_rows = band_rows.scalar_one()
+    assert list(keys) == [result.ids[0]]
+    assert len(keys[result.ids[0]]) == 16
+    # Each backend keeps the keys in one place only: PostgreSQL on the row, SQLite in rows.
+    assert band_rows == (0 if engine.dialect.name == "postgresql" else 16)
+
+
+def test_text_too_short_to_compare_drops_band_keys(repository, engine, make_posting):
+    [posting_id] = repository.upsert([make_posting(1)], seen_at=T1).ids
+    repository.upsert([make_posting(1, body="Hiring now, call today.")], seen_at=T2)
+    with engine.connect() as connection:
+        assert posting_id not in stored_band_keys(connection)
+    result = repository.upsert([make_posting(2)], seen_at=T2)
+    assert result.duplicate == 0
 
 
 @pytest.mark.parametrize(
@@ -211,6 +226,17 @@ def test_known_ids(repository, make_posting):
     wanted = ["7700000001", "7700000002", "999"]
     assert repository.known_ids("craigslist", wanted) == {"7700000001", "7700000002"}
     assert repository.known_ids("jsonld", wanted) == set()
+
+
+def test_missing_classification_pages_by_id_up_to_a_bound(repository, make_posting):
+    assert repository.last_id() == 0
+    ids = repository.upsert([make_posting(n, kind=n) for n in range(4)], seen_at=T1).ids
+    assert repository.last_id() == max(ids)
+    pages = [repository.postings_missing_classification(limit=2, up_to_id=ids[2])]
+    pages.append(repository.postings_missing_classification(after_id=pages[0][-1].id))
+    assert [[p.id for p in page] for page in pages] == [ids[:2], ids[2:]]
+    bounded = repository.postings_missing_classification(after_id=ids[0], up_to_id=ids[2])
+    assert [p.id for p in bounded] == ids[1:3]
 
 
 def test_classification_bookkeeping(repository, make_posting):

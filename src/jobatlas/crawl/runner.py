@@ -2,7 +2,8 @@
 
 Twisted's reactor can start only once per process, so a crawl never runs in the caller's process;
 tests, the CLI and the web app's background job can therefore start as many crawls as they like.
-Progress and the final summary come back over a queue.
+Progress and the final summary come back over a queue. Classification runs in a second
+process (:mod:`jobatlas.crawl.classification`), so crawling and classifying use two cores.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from jobatlas.config import Settings
+from jobatlas.crawl.classification import ClassifierFactory
 from jobatlas.sources.craigslist.areas import Area
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[dict], None]
-# settings -> (classify(texts) -> matches per text, model version); must be picklable (spawn)
-ClassifierFactory = Callable[[Settings], tuple[Callable, str | None]]
 PROGRESS_INTERVAL = 0.25
 
 
@@ -51,7 +51,9 @@ class CrawlSummary:
     store_errors: int = 0
     finish_reason: str = ""
     elapsed_seconds: float = 0.0
-    cpu_seconds: float = 0.0  # CPU time of the crawl process (parse, classify, store)
+    cpu_seconds: float = 0.0  # CPU time of the crawl process (fetch, parse, store)
+    classify_cpu_seconds: float = 0.0  # CPU time of the classifying process
+    classify_wait_seconds: float = 0.0  # from the last page to the last posting classified
 
     @property
     def stored(self) -> int:
@@ -73,11 +75,15 @@ class CrawlSpec:
 
 
 def engine_classifier(settings: Settings) -> tuple[Callable, str | None]:
-    """Load the trained occupation engine and return its batch classifier."""
+    """Load the trained occupation engine and return its batch classifier and version."""
     from jobatlas.engine import load_engine
 
     engine = load_engine(settings)
-    return (lambda texts: engine.classify_many(texts, top_k=3)), engine.model_version
+    # The crawl stores codes and scores only, so the evidence words are not worked out.
+    def classify(texts):
+        return engine.classify_many(texts, top_k=3, with_evidence=False)
+
+    return classify, engine.model_version
 
 
 def run_craigslist_crawl(
@@ -250,9 +256,11 @@ def _crawl(spec: CrawlSpec, events) -> CrawlSummary:
     started = time.monotonic()
     engine = make_engine(spec.settings.database_url)
     repository = PostingRepository(engine)
-    classify, version = _classifier(spec)
+    background = _background_classifier(spec, repository)
     reporter = _ProgressReporter(events)
-    sink = PostingSink(repository, classify, version, spec.batch_size, on_flush=reporter.flushed)
+    sink = PostingSink(
+        repository, batch_size=spec.batch_size, on_flush=reporter.flushed, background=background
+    )
     scrapy_settings = dict(spec.scrapy_settings)
     if spec.jobdir:
         scrapy_settings["JOBDIR"] = spec.jobdir
@@ -262,12 +270,16 @@ def _crawl(spec: CrawlSpec, events) -> CrawlSummary:
     reporter.attach(crawler, sink, signals)
     process.crawl(crawler, sink=sink, **kwargs)
     process.start()
+    fetched = time.monotonic()
+    sink.finish()
     engine.dispose()
     stats = crawler.stats.get_stats()
     if spec.jobdir and stats.get("finish_reason") == "finished":
         shutil.rmtree(spec.jobdir, ignore_errors=True)  # done: a later run starts afresh
     summary = summarize(stats, sink, time.monotonic() - started)
     summary.cpu_seconds = round(time.process_time(), 3)
+    summary.classify_cpu_seconds = background.cpu_seconds if background else 0.0
+    summary.classify_wait_seconds = round(time.monotonic() - fetched, 3)
     return summary
 
 
@@ -286,11 +298,14 @@ def _spider(spec: CrawlSpec, repository) -> tuple[type, dict]:
     return JsonLdSpider, kwargs
 
 
-def _classifier(spec: CrawlSpec) -> tuple[Callable | None, str | None]:
+def _background_classifier(spec: CrawlSpec, repository):
+    from jobatlas.crawl.classification import BackgroundClassifier
+
     if spec.classifier is None:
-        return None, None
+        return None
     factory = engine_classifier if spec.classifier == "engine" else spec.classifier
-    return factory(spec.settings)
+    # Postings stored before now and still unclassified (an interrupted crawl) are swept up.
+    return BackgroundClassifier(spec.settings, factory, pending_up_to=repository.last_id()).start()
 
 
 def summarize(stats: dict, sink, elapsed: float) -> CrawlSummary:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from jobatlas.postings.records import OccupationCode, Posting
+from jobatlas.crawl.classification import BackgroundClassifier, Classify, rank_codes
+from jobatlas.postings.records import Posting
 from jobatlas.sources.parsed import ParsedPosting
 
 logger = logging.getLogger(__name__)
-
-# texts -> one ranked match list per text; each match has ``.code`` and ``.score``.
-Classify = Callable[[list[str]], Sequence[Sequence[object]]]
 
 
 @dataclass
@@ -38,7 +36,9 @@ class PostingSink:
     ``PostingRepository.upsert``, the one place every source's postings pass through.
 
     ``classify`` is injected so the sink works with the trained engine, or with none at all
-    (postings are then stored without occupations).
+    (postings are then stored without occupations). With ``background`` instead, postings are
+    stored unclassified and handed to that worker process, which classifies them while the
+    crawl goes on; :meth:`finish` waits for it.
     """
 
     def __init__(
@@ -49,6 +49,7 @@ class PostingSink:
         batch_size: int = 200,
         top_k: int = 3,
         on_flush: Callable[[SinkCounts], None] | None = None,
+        background: BackgroundClassifier | None = None,
     ):
         self.repository = repository
         self.classify = classify
@@ -56,6 +57,7 @@ class PostingSink:
         self.batch_size = batch_size
         self.top_k = top_k
         self.on_flush = on_flush
+        self.background = background
         self.counts = SinkCounts()
         self.flush_seconds = 0.0
         self._buffer: list[Posting] = []
@@ -86,30 +88,30 @@ class PostingSink:
         for rejection in result.rejected:
             logger.warning("not stored: %s %s: %s", rejection.source, rejection.source_id,
                            rejection.reason)
+        if self.background is not None:
+            stored = [(i, _text(p)) for i, p in zip(result.ids, batch, strict=True) if i]
+            self.background.submit([i for i, _ in stored], [text for _, text in stored])
         self.flush_seconds += time.perf_counter() - started
         if self.on_flush:
             self.on_flush(self.counts)
 
-    def _classify(self, postings: list[Posting]) -> None:
-        texts = [f"{p.title}\n{p.body}".strip() for p in postings]
-        try:
-            ranked = self.classify(texts)
-        except ValueError:  # the engine's InputError: one bad text fails the whole batch
-            ranked = [self._classify_one(text) for text in texts]
-        for posting, matches in zip(postings, ranked, strict=True):
-            if not matches:
-                continue
-            posting.occupations = [
-                OccupationCode(code=m.code, score=float(m.score), rank=rank)
-                for rank, m in enumerate(list(matches)[: self.top_k], start=1)
-            ]
-            posting.model_version = self.model_version
-            self.counts.classified += 1
+    def finish(self) -> None:
+        """Store what is buffered and wait for the background classifier, if any."""
+        self.flush()
+        if self.background is not None:
+            done = self.background.close()
+            self.counts.classified += done.classified
+            self.counts.unclassifiable += done.unclassifiable
 
-    def _classify_one(self, text: str) -> list:
-        try:
-            return list(self.classify([text])[0])
-        except ValueError as exc:
-            self.counts.unclassifiable += 1
-            logger.warning("cannot classify a posting: %s", exc)
-            return []
+    def _classify(self, postings: list[Posting]) -> None:
+        codes, failed = rank_codes(self.classify, [_text(p) for p in postings], self.top_k)
+        self.counts.unclassifiable += failed
+        for posting, ranked in zip(postings, codes, strict=True):
+            if ranked:
+                posting.occupations = ranked
+                posting.model_version = self.model_version
+                self.counts.classified += 1
+
+
+def _text(posting: Posting) -> str:
+    return f"{posting.title}\n{posting.body}".strip()

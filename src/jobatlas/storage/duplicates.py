@@ -1,8 +1,9 @@
 """Link new postings to the first stored copy of the same ad (repost or cross-post).
 
-An exact match of the content fingerprint wins; otherwise MinHash band keys stored in
-``posting_bands`` give candidates, and the Jaccard similarity of their shingles decides. Only
-originals have band keys, so an ad reposted a hundred times still yields one candidate.
+An exact match of the content fingerprint wins; otherwise stored MinHash band keys give
+candidates, and the Jaccard similarity of their shingles decides. Only originals have band keys,
+so an ad reposted a hundred times still yields one candidate. PostgreSQL keeps an original's
+keys in ``postings.band_keys`` (GIN-indexed array), SQLite in ``posting_bands`` rows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from itertools import chain
 
 from sqlalchemy import Connection, func, select, text
 
+from jobatlas.postings.clean import near_duplicates
 from jobatlas.postings.clean.near_duplicates import (
     MIN_SHARED_BANDS,
     best_match,
@@ -90,12 +92,20 @@ def _sharing_stored(connection: Connection, candidates: list[Candidate]) -> dict
 
 
 # The database counts shared keys: it sends back only real candidates, not every posting that
-# shares one key by chance with a templated ad.
+# shares one key by chance with a templated ad. ``&&`` finds the postings sharing any key
+# through the GIN index. Keys are salted by band, so a shared key sits at the same position in
+# both arrays: comparing position by position counts them without unnesting each row.
+_SHARED_COUNT = " + ".join(
+    f"(p.band_keys[{b}] = c.keys[{b}])::integer" for b in range(1, near_duplicates.BANDS + 1)
+)
 _SHARING_QUERY = text(
-    "SELECT c.position, b.posting_id"
-    " FROM unnest(CAST(:positions AS integer[]), CAST(:keys AS bigint[])) AS c(position, key)"
-    " JOIN posting_bands AS b ON b.key = c.key"
-    " GROUP BY c.position, b.posting_id HAVING count(*) >= :shared"
+    "WITH c AS ("
+    " SELECT position, array_agg(key ORDER BY n) AS keys"
+    " FROM unnest(CAST(:positions AS integer[]), CAST(:keys AS bigint[]))"
+    "  WITH ORDINALITY AS u(position, key, n)"
+    " GROUP BY position)"
+    " SELECT c.position, p.id FROM c JOIN postings AS p ON p.band_keys && c.keys"
+    f" WHERE {_SHARED_COUNT} >= :shared"
 )
 
 
@@ -138,6 +148,20 @@ def _stored_shingles(connection: Connection, ids: set[int]) -> dict[int, tuple[i
         for posting_id, original, title, body in connection.execute(query):
             found[posting_id] = (original, posting_shingles(title, body))
     return found
+
+
+def stored_band_keys(connection: Connection) -> dict[int, list[int]]:
+    """Return the band keys of every original that has them, by posting id, in band order."""
+    if connection.dialect.name == "postgresql":
+        query = select(POSTINGS.c.id, POSTINGS.c.band_keys).where(
+            func.cardinality(POSTINGS.c.band_keys) > 0
+        )
+        return {posting_id: list(keys) for posting_id, keys in connection.execute(query)}
+    found: dict[int, list[int]] = defaultdict(list)
+    query = select(BANDS.c.posting_id, BANDS.c.key).order_by(BANDS.c.posting_id, BANDS.c.band)
+    for posting_id, key in connection.execute(query):
+        found[posting_id].append(key)
+    return dict(found)
 
 
 def _link_within_batch(candidates: list[Candidate]) -> None:

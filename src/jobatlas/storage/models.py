@@ -2,6 +2,11 @@
 
 The migrations in ``jobatlas/storage/migrations`` create these tables; a test checks that the
 two never drift apart.
+
+MinHash band keys of original postings live where each backend finds them fastest:
+PostgreSQL keeps them in ``postings.band_keys`` (one ``bigint[]`` with a GIN index, queried
+with ``&&``), SQLite, which has no arrays, in the ``posting_bands`` table (one indexed row per
+key). The other place stays empty on each backend.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     DateTime,
     Float,
@@ -22,10 +28,13 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+# PostgreSQL only; SQLite keeps band keys in ``posting_bands`` and leaves this column NULL.
+BandKeys = ARRAY(BigInteger()).with_variant(JSON(none_as_null=True), "sqlite")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,7 +74,21 @@ class PostingRow(Base):
     __tablename__ = "postings"
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
-        Index("ix_postings_latitude_longitude", "latitude", "longitude"),
+        # Covering on PostgreSQL: the near-ZIP search reads the box from the index alone.
+        Index(
+            "ix_postings_latitude_longitude",
+            "latitude",
+            "longitude",
+            postgresql_include=["id", "duplicate_of", "posted_at", "first_seen"],
+        ),
+        # fastupdate off: a pending list would be scanned in full by every lookup, and a batch
+        # upsert looks up right after inserting.
+        Index(
+            "ix_postings_band_keys",
+            "band_keys",
+            postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -84,7 +107,7 @@ class PostingRow(Base):
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     valid_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     area: Mapped[str | None] = mapped_column(String(40), index=True)
     locality: Mapped[str | None] = mapped_column(Text)
     region: Mapped[str | None] = mapped_column(String(2), index=True)
@@ -97,7 +120,8 @@ class PostingRow(Base):
         BigId, ForeignKey("postings.id", ondelete="SET NULL"), index=True
     )
     model_version: Mapped[str | None] = mapped_column(String(80), index=True)
-    classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    band_keys: Mapped[list[int] | None] = mapped_column(BandKeys)
 
     occupations: Mapped[list[PostingOccupationRow]] = relationship(
         order_by="PostingOccupationRow.rank", cascade="all, delete-orphan", lazy="raise"
@@ -108,6 +132,7 @@ class PostingOccupationRow(Base):
     """One O*NET-SOC code a model assigned to a posting, with its rank and score."""
 
     __tablename__ = "posting_occupations"
+    __table_args__ = (Index("ix_posting_occupations_soc_rank", "soc", "rank", "posting_id"),)
 
     posting_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
@@ -119,7 +144,7 @@ class PostingOccupationRow(Base):
 
 
 class PostingBandRow(Base):
-    """One MinHash band key of an original posting: equal keys make near-duplicate candidates."""
+    """One MinHash band key of an original posting (SQLite): equal keys make candidates."""
 
     __tablename__ = "posting_bands"
 

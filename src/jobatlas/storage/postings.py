@@ -55,6 +55,8 @@ _STAGE = "posting_stage"
 DEFAULT_BATCH_SIZE = 500
 _KM_PER_DEGREE = 111.045
 _EARTH_RADIUS_KM = 6371.0088
+# The near search's first circle: in a dense metro it already holds a page of results.
+_FIRST_REACH_KM = 5.0
 # Columns an update may only fill in, never blank out: a listing page that lacks them says
 # nothing about the ad having lost them.
 _TEXT_FIELDS = ("source", "source_id", "url", "title", "body", "employer", "employment_type",
@@ -194,16 +196,20 @@ class PostingRepository:
         existing = _existing(connection, [p.candidate.key for p in prepared])
         new = [p.candidate for p in prepared if p.candidate.key not in existing]
         link_duplicates(connection, new)
+        keys_in_row = connection.dialect.name == "postgresql"
         rows = []
         for item in prepared:
             row = dict(item.values, first_seen=item.first_seen, last_seen=item.last_seen)
             row["duplicate_of"] = item.candidate.original_id
             row["classified_at"] = item.last_seen if item.occupations else None
+            if keys_in_row:
+                row["band_keys"] = _row_band_keys(item.candidate, existing.get(item.candidate.key))
             rows.append(row)
         id_by_key = _upsert_rows(connection, rows)
         id_by_index = {p.candidate.index: id_by_key[p.candidate.key] for p in prepared}
         _link_batch_copies(connection, new, id_by_index)
-        _store_bands(connection, prepared, existing, id_by_index)
+        if not keys_in_row:
+            _store_bands(connection, prepared, existing, id_by_index)
         _store_occupations(connection, prepared, id_by_index)
         counts = _count(prepared, existing)
         # Only now is the transaction sure to commit; count after every statement succeeded.
@@ -324,18 +330,34 @@ class PostingRepository:
             return {code: count for code, count in connection.execute(query)}
 
     def postings_missing_classification(
-        self, limit: int = 500, model_version: str | None = None
+        self,
+        limit: int = 500,
+        model_version: str | None = None,
+        after_id: int = 0,
+        up_to_id: int | None = None,
     ) -> list[StoredPosting]:
-        """Return postings not yet classified (or classified by another ``model_version``)."""
+        """Return postings not yet classified (or classified by another ``model_version``).
+
+        Ordered by id; ``after_id`` pages on (postings that cannot be classified stay
+        missing), ``up_to_id`` leaves out postings stored later.
+        """
         _check_page(limit, 0)
         missing = POSTINGS.c.model_version.is_(None)
         if model_version is not None:
             missing = missing | (POSTINGS.c.model_version != model_version)
-        query = select(POSTINGS.c.id).where(missing).order_by(POSTINGS.c.id).limit(limit)
+        conditions = [missing, POSTINGS.c.id > after_id]
+        if up_to_id is not None:
+            conditions.append(POSTINGS.c.id <= up_to_id)
+        query = select(POSTINGS.c.id).where(*conditions).order_by(POSTINGS.c.id).limit(limit)
         with self.engine.connect() as connection:
             ids = list(connection.execute(query).scalars())
             loaded = load_postings(connection, ids)
         return [loaded[i] for i in ids]
+
+    def last_id(self) -> int:
+        """Return the highest stored posting id (0 when nothing is stored)."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.max(POSTINGS.c.id))).scalar_one() or 0
 
     def count(self, include_duplicates: bool = False) -> int:
         """Return how many postings are stored (originals only unless told otherwise)."""
@@ -469,14 +491,17 @@ def _upsert_rows_postgresql(
     copy_rows(connection, _STAGE, columns, rows)
     stage = table(_STAGE, *[column(name) for name in columns])
     insert = postgresql.insert(POSTINGS).from_select(columns, select(*stage.c))
-    statement = _on_conflict_update(insert).returning(
+    statement = _on_conflict_update(insert, band_keys=True).returning(
         POSTINGS.c.id, POSTINGS.c.source, POSTINGS.c.source_id
     )
     return {(source, source_id): i for i, source, source_id in connection.execute(statement)}
 
 
-def _on_conflict_update(insert):
-    """Return ``insert`` made an upsert: a posting seen again refreshes its stored row."""
+def _on_conflict_update(insert, band_keys: bool = False):
+    """Return ``insert`` made an upsert: a posting seen again refreshes its stored row.
+
+    With ``band_keys`` (PostgreSQL) the row's band keys are replaced when new ones are given.
+    """
     new = insert.excluded
     has_body = new.body != ""
     changes = {
@@ -494,6 +519,8 @@ def _on_conflict_update(insert):
         "classified_at": func.coalesce(new.classified_at, POSTINGS.c.classified_at),
     }
     changes.update({name: func.coalesce(new[name], POSTINGS.c[name]) for name in _KEEP_IF_MISSING})
+    if band_keys:
+        changes["band_keys"] = func.coalesce(new.band_keys, POSTINGS.c.band_keys)
     return insert.on_conflict_do_update(
         index_elements=[POSTINGS.c.source, POSTINGS.c.source_id], set_=changes
     )
@@ -535,6 +562,20 @@ def _store_bands(
     for condition in matching(connection, BANDS.c.posting_id, replaced):
         connection.execute(delete(BANDS).where(condition))
     insert_integer_rows(connection, BANDS, ["posting_id", "band", "key"], rows)
+
+
+def _row_band_keys(candidate: Candidate, before: Any) -> str | None:
+    """Return the ``band_keys`` of a PostgreSQL row as array text; ``None`` keeps the stored keys.
+
+    COPY takes the array literal as it is; adapting each list with psycopg was a large share
+    of the client's CPU time per posting.
+    """
+    if not _needs_bands(candidate, before):
+        return None
+    if not candidate.band_keys and before is None:
+        return None
+    # An original whose new text is too short to compare must lose its old keys: '{}'.
+    return "{" + ",".join(map(str, candidate.band_keys)) + "}"
 
 
 def _needs_bands(candidate: Candidate, before: Any) -> bool:
@@ -633,27 +674,42 @@ def _search_near(
     limit: int,
     offset: int,
 ) -> list[StoredPosting]:
+    """Return one page of postings within the radius, nearest then newest first.
+
+    The search starts with a small circle and widens it until it holds the page: every
+    posting within ``reach`` of the point lies in that reach's bounding box, and one that does
+    not is farther away than all that do, so the first ``offset + limit`` inside a circle are
+    the first overall. In a dense metro that reads a few hundred rows instead of the tens of
+    thousands in the full radius; where postings are sparse the last circle is the radius.
+    """
     lat, lon, radius_km = _check_near(near)
-    query = select(POSTINGS.c.id, POSTINGS.c.latitude, POSTINGS.c.longitude, _posted()).where(
-        *conditions, *_bounding_box(lat, lon, radius_km)
-    )
-    rows = connection.execute(query).all()
-    if not rows:
+    wanted = offset + limit
+    reach = min(radius_km, _FIRST_REACH_KM)
+    while True:
+        query = select(POSTINGS.c.id, POSTINGS.c.latitude, POSTINGS.c.longitude, _posted())
+        rows = connection.execute(query.where(*conditions, *_bounding_box(lat, lon, reach))).all()
+        distances = haversine_km(
+            lat, lon, np.array([r[1] for r in rows], float), np.array([r[2] for r in rows], float)
+        )
+        inside = distances <= reach
+        found = int(inside.sum())
+        if found >= wanted or reach >= radius_km:
+            break
+        # Postings per area: enough for a page with some room, at most 4x the area at a time.
+        grow = 2.0 if found == 0 else min(2.0, max(1.25, 1.2 * math.sqrt(wanted / found)))
+        reach = min(radius_km, reach * grow)
+    if not found:
         return []
-    ids = np.array([r[0] for r in rows])
-    distances = haversine_km(
-        lat, lon, np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
-    )
-    newest = np.array([-_utc(r[3]).timestamp() for r in rows])
-    inside = distances <= radius_km
-    order = np.lexsort((ids[inside] * -1, newest[inside], distances[inside]))
+    ids = np.array([r[0] for r in rows])[inside]
+    newest = np.array([-_utc(r[3]).timestamp() for r in rows])[inside]
+    distances = distances[inside]
+    order = np.lexsort((ids * -1, newest, distances))
     page = order[offset : offset + limit]
-    page_ids = [int(i) for i in ids[inside][page]]
-    page_distances = distances[inside][page]
+    page_ids = [int(i) for i in ids[page]]
     loaded = load_postings(connection, page_ids)
     return [
         dataclasses.replace(loaded[i], distance_km=round(float(d), 3))
-        for i, d in zip(page_ids, page_distances, strict=True)
+        for i, d in zip(page_ids, distances[page], strict=True)
     ]
 
 

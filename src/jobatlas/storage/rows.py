@@ -13,7 +13,8 @@ from jobatlas.storage.models import PostingOccupationRow, PostingRow
 POSTINGS = PostingRow.__table__
 OCCUPATIONS = PostingOccupationRow.__table__
 
-READ_COLUMNS = list(POSTINGS.c)
+# Band keys serve duplicate detection only; reading them back for every posting would be waste.
+READ_COLUMNS = [c for c in POSTINGS.c if c.name != "band_keys"]
 
 
 @dataclass

@@ -13,21 +13,38 @@ Definitions (all times are UTC, as stored; a week is an ISO week, Monday 00:00 U
 
 Series are kept at every SOC level (``all``, ``major``, ``minor``, ``broad``, ``detailed``) and
 geography level (Craigslist ``area``, ``cbsa``, ``state``, ``nation``); skill series use the
-skill kind as the level. Counting is done in bulk: one query returns one row per job touched,
-pandas aggregates. A refresh recomputes only the weeks from the start of the earliest job that
-changed (new, seen again or reclassified) since the previous refresh.
+skill kind as the level. Counting happens inside the database (``INSERT ... SELECT ... GROUP
+BY`` on PostgreSQL and SQLite alike), so no series row passes through Python: one statement
+stages the jobs to count in a temporary table, one counts them per week at the finest grain
+(SOC, area, metro, state), and one per (SOC level, geography level) sums those into
+``trend_series``. Only two small lookups are filled from Python: places (Craigslist area or ZIP
+to metro and state, from ``jobatlas.geo``) and SOC codes to their groups. A refresh recomputes
+only the weeks from the start of the earliest job that changed (new, seen again or reclassified)
+since the previous refresh, and reads only the jobs still active in those weeks.
 """
 
 from __future__ import annotations
 
-import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, case, delete, func, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 
 from jobatlas.storage.models import PostingOccupationRow, PostingRow
 from jobatlas.trends.tables import trend_posting_skills, trend_refreshes, trend_series
@@ -44,6 +61,20 @@ NATION = "US"
 WATERMARK_MARGIN = timedelta(hours=1)
 _EPOCH_MONDAY = date(1969, 12, 29)
 _INSERT_CHUNK = 5000
+# Staging tables of one refresh (temporary: private to its connection, gone after it).
+_JOBS, _PLACES, _SOCS, _WEEKS, _SPANS, _CELLS = (
+    "trend_stage_jobs", "trend_stage_places", "trend_stage_socs", "trend_stage_weeks",
+    "trend_stage_spans", "trend_stage_cells",
+)  # fmt: skip
+# Integer division floors only for non-negative numerators; this offset keeps weeks before 1970
+# (never expected, but storable) on the right side of it.
+_WEEK_OFFSET = 100_000
+_WORK_MEM = "256MB"
+# A job's place as one value (one join column estimates far better than three): the
+# original's area, region and ZIP, missing ones empty (split again at the first two "|").
+_PLACE_KEY = (
+    "coalesce(o.area, '') || '|' || coalesce(o.region, '') || '|' || coalesce(o.postal_code, '')"
+)
 
 
 @dataclass(frozen=True)
@@ -63,15 +94,16 @@ def week_start(moment: datetime | date) -> date:
     return moment - timedelta(days=moment.weekday())
 
 
+def week_number(day: date) -> int:
+    """Return the number of the week holding ``day``, counted from Monday 1969-12-29."""
+    return (day - _EPOCH_MONDAY).days // 7
+
+
 def _week_numbers(moments: pd.Series) -> np.ndarray:
     """Return week numbers counted from the Monday 1969-12-29 (UTC)."""
     stamps = pd.to_datetime(moments, utc=True)
     days = (stamps - pd.Timestamp("1970-01-01", tz="UTC")).dt.days.to_numpy()
     return (days + 3) // 7
-
-
-def _week_dates(numbers: np.ndarray) -> np.ndarray:
-    return np.datetime64(_EPOCH_MONDAY, "D") + numbers.astype("int64") * 7
 
 
 def _job_start():
@@ -83,47 +115,13 @@ def _job_id():
     return func.coalesce(POSTINGS.c.duplicate_of, POSTINGS.c.id)
 
 
-def _jobs_ending_after(since: datetime | None):
-    """Return a subquery of jobs (id, start, end) that were active on or after ``since``."""
-    jobs = select(
-        _job_id().label("job_id"),
-        func.min(_job_start()).label("start"),
-        func.max(POSTINGS.c.last_seen).label("end"),
-    ).group_by(_job_id())
-    if since is not None:
-        jobs = jobs.having(func.max(POSTINGS.c.last_seen) >= since)
-    return jobs.subquery("jobs")
-
-
-def read_jobs(
-    engine: Engine, since: datetime | None, dimension: str = "occupation"
-) -> pd.DataFrame:
-    """Return one row per job active since ``since``: start, end, place and SOC or skill."""
-    jobs = _jobs_ending_after(since)
-    place = [POSTINGS.c.area, POSTINGS.c.region, POSTINGS.c.postal_code]
-    base = jobs.join(POSTINGS, POSTINGS.c.id == jobs.c.job_id)
-    if dimension == "occupation":
-        top = and_(OCCUPATIONS.c.posting_id == POSTINGS.c.id, OCCUPATIONS.c.rank == 1)
-        query = select(
-            jobs.c.start, jobs.c.end, *place, OCCUPATIONS.c.soc.label("key")
-        ).select_from(base.outerjoin(OCCUPATIONS, top))
-    else:
-        skills = trend_posting_skills
-        query = select(
-            jobs.c.start, jobs.c.end, *place, skills.c.skill_id.label("key"), skills.c.kind
-        ).select_from(base.join(skills, skills.c.posting_id == POSTINGS.c.id))
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    columns = ["start", "end", "area", "region", "postal_code", "key"]
-    if dimension != "occupation":
-        columns.append("kind")
-    return pd.DataFrame(rows, columns=columns)
-
-
 def count_weeks(jobs: pd.DataFrame, from_week: date | None, places: dict) -> pd.DataFrame:
-    """Aggregate jobs into weekly ``new`` and ``active`` counts per (place, key).
+    """Aggregate a frame of jobs into weekly ``new`` and ``active`` counts per (place, key).
 
-    ``places`` maps an (area, region, postal_code) triple to (area, cbsa, state).
+    The in-memory twin of the refresh, for jobs read from elsewhere (a file, a notebook):
+    ``jobs`` has ``start``, ``end``, ``area``, ``region``, ``postal_code``, ``key`` (and
+    optionally ``kind``); ``places`` maps an (area, region, postal_code) triple to (area, cbsa,
+    state). Weeks are numbered from Monday 1969-12-29.
     """
     if jobs.empty:
         return pd.DataFrame(columns=["week", "area", "cbsa", "state", "key", "new", "active"])
@@ -164,62 +162,15 @@ def _explode_active(grain: pd.DataFrame, first: int, keys: list[str]) -> pd.Data
     return out
 
 
-def roll_up(counts: pd.DataFrame, dimension: str) -> pd.DataFrame:
-    """Return ``trend_series`` rows: counts summed to every key level and geography level."""
-    if counts.empty:
-        return pd.DataFrame(columns=[c.name for c in trend_series.columns])
-    parts = []
-    for level, keys in _key_levels(counts, dimension):
-        for geo_level in GEO_LEVELS:
-            geo = (
-                pd.Series(NATION, index=counts.index)
-                if geo_level == "nation"
-                else counts[geo_level]
-            )
-            frame = pd.DataFrame(
-                {
-                    "key": keys,
-                    "geo": geo,
-                    "week": counts["week"],
-                    "new": counts["new"],
-                    "active": counts["active"],
-                }
-            ).dropna(subset=["key", "geo"])
-            summed = frame.groupby(["key", "geo", "week"], sort=False)[["new", "active"]].sum()
-            summed = summed.reset_index().assign(level=level, geo_level=geo_level)
-            parts.append(summed)
-    rows = pd.concat(parts, ignore_index=True)
-    rows["dimension"] = dimension
-    rows["week"] = _week_dates(rows["week"].to_numpy())
-    return rows[[c.name for c in trend_series.columns]]
+def map_places(triples, geo=None) -> dict:
+    """Map (area, region, postal_code) triples to (area, cbsa, state) with ``jobatlas.geo``.
 
-
-def _key_levels(counts: pd.DataFrame, dimension: str):
-    if dimension == "skill":
-        for kind in SKILL_KINDS:
-            yield kind, counts["key"].where(counts["kind"] == kind)
-        return
-    from jobatlas.soc import InvalidSocCode, soc_levels
-
-    yield "all", pd.Series("all", index=counts.index)
-    lookup = {}
-    for soc in counts["key"].dropna().unique():
-        try:
-            lookup[soc] = soc_levels(soc)
-        except InvalidSocCode:
-            logger.warning("ignoring stored SOC code %r", soc)
-    for level in SOC_LEVELS[1:]:
-        mapping = {soc: levels[level] for soc, levels in lookup.items()}
-        yield level, counts["key"].map(mapping)
-
-
-def place_lookup(jobs_frames: list[pd.DataFrame], geo=None) -> dict:
-    """Map each (area, region, postal_code) seen to (area, cbsa, state) with ``jobatlas.geo``."""
+    An empty string counts as missing. The area key is the lower-cased Craigslist area; the
+    metro comes from the area, else from the ZIP; the state from the posting, else the same.
+    """
     from jobatlas.geo import UnknownLocation, load_geo
 
-    triples = set()
-    for jobs in jobs_frames:
-        triples.update(zip(jobs["area"], jobs["region"], jobs["postal_code"], strict=True))
+    triples = set(triples)
     if not triples:
         return {}
     geo = geo or load_geo()
@@ -260,19 +211,268 @@ def refresh(
     if previous is not None and from_week is None:
         _log_refresh(engine, now, previous, None, 0)
         return RefreshResult(from_week=from_week, rows=0, jobs=0, skills_scanned=scanned)
-    since = None if from_week is None else datetime.combine(from_week, datetime.min.time(), UTC)
-    occupation_jobs = read_jobs(engine, since, "occupation")
-    skill_jobs = read_jobs(engine, since, "skill") if skills else None
-    frames = [occupation_jobs] + ([skill_jobs] if skill_jobs is not None else [])
-    places = place_lookup(frames, geo)
-    rows = [roll_up(count_weeks(occupation_jobs, from_week, places), "occupation")]
-    if skill_jobs is not None:
-        rows.append(roll_up(count_weeks(skill_jobs, from_week, places), "skill"))
-    table = pd.concat(rows, ignore_index=True)
-    written = _replace_weeks(engine, table, from_week, skills)
-    _log_refresh(engine, now, now - WATERMARK_MARGIN, from_week, written)
+    dimensions = ["occupation", "skill"] if skills else ["occupation"]
+    with engine.begin() as connection:
+        stage = _Stage(connection)
+        try:
+            stage.settings()
+            jobs = stage.jobs(from_week)
+            stage.lookups(geo)
+            clear = delete(trend_series).where(trend_series.c.dimension.in_(dimensions))
+            if from_week is not None:
+                clear = clear.where(trend_series.c.week >= from_week)
+            connection.execute(clear)
+            written = stage.occupation_series()
+            if skills:
+                written += stage.skill_series()
+        finally:
+            stage.drop()
+        connection.execute(
+            insert(trend_refreshes).values(
+                started_at=now,
+                watermark=now - WATERMARK_MARGIN,
+                from_week=from_week,
+                rows=written,
+            )
+        )
     logger.info("trend series refreshed from %s: %d rows", from_week or "the start", written)
-    return RefreshResult(from_week, written, len(occupation_jobs), scanned)
+    return RefreshResult(from_week, written, jobs, scanned)
+
+
+def _typed(statement: str, params: dict):
+    """Return ``statement`` as SQL text, its ``since`` stored the way postings store times."""
+    query = text(statement)
+    if "since" in params:
+        query = query.bindparams(bindparam("since", type_=POSTINGS.c.last_seen.type))
+    return query
+
+
+class _Stage:
+    """The temporary tables of one refresh, on one connection inside its transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.postgres = connection.dialect.name == "postgresql"
+        self.created: list[str] = []
+
+    def _create(self, name: str, columns: str) -> None:
+        # PostgreSQL drops them at commit; SQLite keeps temporary tables per connection, so
+        # drop() removes them (a rolled-back transaction takes them away on both).
+        suffix = " ON COMMIT DROP" if self.postgres else ""
+        if self.postgres:
+            # Byte order: grouping and sorting codes needs no locale rules, and those cost
+            # most of the time of the big GROUP BYs.
+            columns = re.sub(r"(VARCHAR\(\d+\))", r'\1 COLLATE "C"', columns)
+        if not self.postgres:  # left behind by a refresh that failed on this connection
+            self._sql(f"DROP TABLE IF EXISTS temp.{name}")
+        self._sql(f"CREATE TEMPORARY TABLE {name} ({columns}){suffix}")
+        self.created.append(name)
+
+    def _sql(self, statement: str, **params):
+        return self.connection.execute(text(statement), params)
+
+    def _analyze(self, name: str) -> None:
+        # Autovacuum never sees temporary tables: without statistics the planner guesses.
+        if self.postgres:
+            self._sql(f"ANALYZE {name}")
+
+    def _week(self, moment: str) -> str:
+        """Return SQL for the week number of a stored UTC timestamp."""
+        if self.postgres:
+            days = f"(CAST(({moment}) AT TIME ZONE 'UTC' AS date) - DATE '{_EPOCH_MONDAY}')"
+        else:  # SQLite stores UTC timestamps as ISO text
+            days = f"CAST(julianday(date({moment})) - julianday('{_EPOCH_MONDAY}') AS INTEGER)"
+        return f"(({days} + {7 * _WEEK_OFFSET}) / 7 - {_WEEK_OFFSET})"
+
+    def settings(self) -> None:
+        """Give the big GROUP BYs of a refresh room to hash in memory (PostgreSQL)."""
+        if self.postgres:
+            # The default 4 MB spills a million jobs' groups to disk several times over.
+            self._sql(f"SET LOCAL work_mem = '{_WORK_MEM}'")
+            # A handful of large statements: compiling them costs more than it saves.
+            self._sql("SET LOCAL jit = off")
+
+    def jobs(self, from_week: date | None) -> int:
+        """Stage the jobs active in or after ``from_week``: weeks, original's place and SOC."""
+        self._create(
+            _JOBS,
+            "job_id BIGINT PRIMARY KEY, sw INTEGER NOT NULL, ew INTEGER NOT NULL, "
+            "lo INTEGER NOT NULL, place VARCHAR(60) NOT NULL, soc VARCHAR(7)",
+        )
+        query, params = self.jobs_select(from_week)
+        insert = _typed(f"INSERT INTO {_JOBS} (job_id, sw, ew, lo, place, soc) {query}", params)
+        count = self.connection.execute(insert, params).rowcount
+        self._analyze(_JOBS)
+        return count
+
+    def jobs_select(self, from_week: date | None) -> tuple[str, dict]:
+        """Return the SELECT of the jobs to recount and its parameters (see ``_typed``)."""
+        start = (
+            "CASE WHEN p.posted_at IS NOT NULL AND p.posted_at < p.first_seen "
+            "THEN p.posted_at ELSE p.first_seen END"
+        )
+        params: dict = {}
+        where = having = ""
+        first = -(10**9)
+        if from_week is not None:
+            # Only jobs with a row seen since the first recomputed week are read and grouped.
+            touched = "SELECT coalesce(duplicate_of, id) FROM postings WHERE last_seen >= :since"
+            where = (
+                f"WHERE (p.duplicate_of IS NULL AND p.id IN ({touched})) "
+                f"OR p.duplicate_of IN ({touched})"
+            )
+            having = "HAVING max(p.last_seen) >= :since"
+            params["since"] = datetime.combine(from_week, datetime.min.time(), UTC)
+            first = week_number(from_week)
+        grouped = (
+            f"SELECT coalesce(p.duplicate_of, p.id) AS job_id, min({start}) AS started, "
+            f"max(p.last_seen) AS ended FROM postings p {where} "
+            f"GROUP BY coalesce(p.duplicate_of, p.id) {having}"
+        )
+        weeks = (
+            f"SELECT g.job_id, {self._week('g.started')} AS sw, {self._week('g.ended')} AS ew "
+            f"FROM ({grouped}) g"
+        )
+        statement = (
+            "SELECT w.job_id, w.sw, CASE WHEN w.ew < w.sw THEN w.sw ELSE w.ew END, "
+            f"CASE WHEN w.sw < {first} THEN {first} ELSE w.sw END, {_PLACE_KEY}, t.soc "
+            f"FROM ({weeks}) w JOIN postings o ON o.id = w.job_id "
+            "LEFT JOIN posting_occupations t ON t.posting_id = w.job_id AND t.rank = 1"
+        )
+        return statement, params
+
+    def lookups(self, geo=None) -> None:
+        """Stage places, SOC groups, week labels and span offsets for the staged jobs."""
+        from jobatlas.soc import InvalidSocCode, soc_levels
+
+        self._create(
+            _PLACES,
+            "place VARCHAR(60) PRIMARY KEY, area_key VARCHAR(40), cbsa VARCHAR(40), "
+            "state VARCHAR(40)",
+        )
+        places = self._sql(f"SELECT DISTINCT place FROM {_JOBS}").scalars().all()
+        triples = {place: tuple(place.split("|", 2)) for place in places}
+        mapped = map_places(triples.values(), geo)
+        self._insert(
+            _PLACES,
+            ["place", "area_key", "cbsa", "state"],
+            [(place, *mapped[triple]) for place, triple in triples.items()],
+        )
+        self._create(
+            _SOCS,
+            "soc VARCHAR(7) PRIMARY KEY, major VARCHAR(7) NOT NULL, minor VARCHAR(7) NOT NULL, "
+            "broad VARCHAR(7) NOT NULL, detailed VARCHAR(7) NOT NULL",
+        )
+        rows = []
+        for (soc,) in self._sql(f"SELECT DISTINCT soc FROM {_JOBS} WHERE soc IS NOT NULL"):
+            try:
+                levels = soc_levels(soc)
+            except InvalidSocCode:
+                logger.warning("ignoring stored SOC code %r", soc)
+                continue
+            rows.append((soc, *(levels[level] for level in SOC_LEVELS[1:])))
+        self._insert(_SOCS, ["soc", *SOC_LEVELS[1:]], rows)
+        low, high, longest = self._sql(f"SELECT min(lo), max(ew), max(ew - lo) FROM {_JOBS}").one()
+        self._create(_WEEKS, "w INTEGER PRIMARY KEY, week DATE NOT NULL")
+        self._create(_SPANS, "d INTEGER PRIMARY KEY")
+        if low is not None:
+            self._insert(
+                _WEEKS,
+                ["w", "week"],
+                [(w, self._date(_EPOCH_MONDAY + timedelta(weeks=w))) for w in range(low, high + 1)],
+            )
+            self._insert(_SPANS, ["d"], [(d,) for d in range(longest + 1)])
+        for name in (_PLACES, _WEEKS, _SPANS):
+            self._analyze(name)
+
+    def _date(self, day: date) -> date | str:
+        # SQLite stores dates as ISO text (the sqlite3 module's own date adapter is deprecated).
+        return day if self.postgres else day.isoformat()
+
+    def _insert(self, name: str, columns: list[str], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        statement = text(
+            f"INSERT INTO {name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)})"
+        )
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        for i in range(0, len(records), _INSERT_CHUNK):
+            self.connection.execute(statement, records[i : i + _INSERT_CHUNK])
+
+    def _cells(self, key_join: str, key: str, kind: str) -> None:
+        """Count new and active jobs per week at the finest grain: key, area, metro, state."""
+        if _CELLS in self.created:
+            self._sql(f"DROP TABLE {_CELLS}")
+            self.created.remove(_CELLS)
+        self._create(
+            _CELLS,
+            "w INTEGER NOT NULL, key VARCHAR(200), kind VARCHAR(20), area VARCHAR(40), "
+            "cbsa VARCHAR(40), state VARCHAR(40), new INTEGER NOT NULL, active INTEGER NOT NULL",
+        )
+        # PostgreSQL refuses a constant in GROUP BY.
+        groups = ["j.lo + s.d", key, *([kind] if kind != "NULL" else []), "pl.area_key",
+                  "pl.cbsa", "pl.state"]  # fmt: skip
+        self._sql(
+            f"INSERT INTO {_CELLS} (w, key, kind, area, cbsa, state, new, active) "
+            f"SELECT j.lo + s.d, {key}, {kind}, pl.area_key, pl.cbsa, pl.state, "
+            "sum(CASE WHEN s.d = 0 AND j.lo = j.sw THEN 1 ELSE 0 END), count(*) "
+            f"FROM {_JOBS} j {key_join} "
+            f"JOIN {_SPANS} s ON s.d <= j.ew - j.lo "
+            f"JOIN {_PLACES} pl ON pl.place = j.place "
+            f"GROUP BY {', '.join(groups)}"
+        )
+        self._analyze(_CELLS)
+
+    def _roll_up(self, dimension: str, level: str, key: str, key_join: str, where: str) -> int:
+        written = 0
+        for geo_level in GEO_LEVELS:
+            geo = f"'{NATION}'" if geo_level == "nation" else f"c.{geo_level}"
+            groups = [key] if key.startswith(("c.", "s.")) else []
+            groups += [geo] if geo_level != "nation" else []
+            conditions = [where] if where else []
+            conditions += [f"{geo} IS NOT NULL"] if geo_level != "nation" else []
+            result = self._sql(
+                "INSERT INTO trend_series "
+                "(dimension, level, key, geo_level, geo, week, new, active) "
+                f"SELECT '{dimension}', '{level}', {key}, '{geo_level}', {geo}, k.week, "
+                "sum(c.new), sum(c.active) "
+                f"FROM {_CELLS} c {key_join} JOIN {_WEEKS} k ON k.w = c.w "
+                + (f"WHERE {' AND '.join(conditions)} " if conditions else "")
+                + f"GROUP BY {', '.join([*groups, 'k.week'])} "
+                # In primary-key order: each statement then fills one key range of the index.
+                + f"ORDER BY {', '.join([*groups, 'k.week'])}"
+            )
+            written += result.rowcount
+        return written
+
+    def occupation_series(self) -> int:
+        """Write occupation series at every SOC level and geography level; return the rows."""
+        self._cells("", "j.soc", "NULL")
+        written = self._roll_up("occupation", "all", "'all'", "", "")
+        join = f"JOIN {_SOCS} s ON s.soc = c.key"
+        for level in SOC_LEVELS[1:]:
+            written += self._roll_up("occupation", level, f"s.{level}", join, "")
+        return written
+
+    def skill_series(self) -> int:
+        """Write skill series (level: the skill kind) at every geography level."""
+        kinds = ", ".join(f"'{kind}'" for kind in SKILL_KINDS)
+        self._cells(
+            f"JOIN trend_posting_skills ps ON ps.posting_id = j.job_id AND ps.kind IN ({kinds})",
+            "ps.skill_id",
+            "ps.kind",
+        )
+        return sum(
+            self._roll_up("skill", kind, "c.key", "", f"c.kind = '{kind}'") for kind in SKILL_KINDS
+        )
+
+    def drop(self) -> None:
+        """Drop the staging tables (SQLite; PostgreSQL drops them at commit)."""
+        if not self.postgres:
+            for name in reversed(self.created):
+                self._sql(f"DROP TABLE IF EXISTS {name}")
+        self.created = []
 
 
 def last_watermark(engine: Engine) -> datetime | None:
@@ -295,36 +495,6 @@ def dirty_from(engine: Engine, since: datetime) -> date | None:
     with engine.connect() as connection:
         earliest = connection.execute(query).scalar()
     return None if earliest is None else week_start(earliest)
-
-
-def _replace_weeks(
-    engine: Engine, table: pd.DataFrame, from_week: date | None, skills: bool
-) -> int:
-    dims = ["occupation", "skill"] if skills else ["occupation"]
-    clear = delete(trend_series).where(trend_series.c.dimension.in_(dims))
-    if from_week is not None:
-        clear = clear.where(trend_series.c.week >= from_week)
-    table = table.astype({"new": "int64", "active": "int64"})
-    table["week"] = pd.to_datetime(table["week"]).dt.date
-    with engine.begin() as connection:
-        connection.execute(clear)
-        if connection.dialect.name == "postgresql":
-            _copy_rows(connection, table)
-        else:
-            records = table.to_dict("records")
-            for i in range(0, len(records), _INSERT_CHUNK):
-                connection.execute(insert(trend_series), records[i : i + _INSERT_CHUNK])
-    return len(table)
-
-
-def _copy_rows(connection, table: pd.DataFrame) -> None:
-    """Write rows with PostgreSQL COPY (CSV), far faster than INSERT for a full refresh."""
-    columns = ", ".join(f'"{c}"' for c in table.columns)
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False, header=False)
-    cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY trend_series ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-        copy.write(buffer.getvalue())
 
 
 def _log_refresh(engine, now, watermark, from_week, rows) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+# The trends tables join Base.metadata when imported, so autogenerate compares them too.
+import jobatlas.trends.tables  # noqa: F401
 from jobatlas.storage.models import Base
 
 connection = context.config.attributes.get("connection")
