@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections import namedtuple
 
 import pytest
 
@@ -13,6 +15,7 @@ from jobatlas.profiles import (
     job_zone_info,
     occupation_profile,
     outlook_words,
+    plain,
     resolve_code,
 )
 from jobatlas.reference import load_reference
@@ -184,3 +187,29 @@ def test_same_occupation_in_two_places(ref):
     assert columbus.wages["local"].area_title == "Columbus, OH"
     assert chicago.wages["local"].area_title.startswith("Chicago")
     assert chicago.location["zip"] == "60601"
+
+
+def test_to_dict_is_what_asdict_gives(truck_driver):
+    assert truck_driver.to_dict() == dataclasses.asdict(truck_driver)
+    assert type(truck_driver.to_dict()["tasks"]) is list
+
+
+@dataclasses.dataclass
+class _Box:
+    items: object
+
+
+class _Items(list):
+    pass
+
+
+def test_plain_matches_asdict_for_odd_values():
+    Point = namedtuple("Point", "x y")
+    box = _Box({"a": (1, _Box([2.5, None])), ("k", 1): Point(1, 2), "l": _Items([_Box("s")])})
+    converted = plain(box)
+    assert converted == dataclasses.asdict(box)
+    assert type(converted["items"][("k", 1)]) is Point
+    assert type(converted["items"]["l"]) is _Items
+    # Mutable leaves are copies, as with asdict.
+    leaf = _Box({"set": {1, 2}})
+    assert plain(leaf)["items"]["set"] is not leaf.items["set"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -171,6 +172,7 @@ def test_to_dict_is_json(ref, index, columbus):
     assert data["location"]["cbsa"] == "18140"
     assert {"name": "Commercial driver's license (CDL), Class A", "kind": "credential",
             "phrase": "Class A CDL"} in data["skills_found"]
+    assert result.to_dict() == dataclasses.asdict(result)
 
 
 def test_postings_status_without_repository_or_location(ref, index, columbus):

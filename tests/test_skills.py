@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from jobatlas.skills import (
     credentials_for,
     find_credentials,
     held_credentials,
+    required_words,
     stem,
     stems,
 )
@@ -165,3 +167,50 @@ def test_tanker_endorsement_needs_the_word_endorsement(text, found):
 
 def test_ambiguous_one_word_tools_are_not_matched(vocabulary):
     assert "Rules" not in names(vocabulary.extract("Followed safety rules and levels"))
+
+
+def test_every_credential_has_a_cheap_precheck():
+    for credential in CREDENTIALS:
+        assert required_words(credential.pattern), credential.id
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        (r"(?i:fork[\s-]?lifts?|powered\s+industrial\s+trucks?)", {"fork", "industrial"}),
+        (r"\bTWIC\b", {"twic"}),
+        (r"tanker(?=[^.]{0,40}endorsement)", {"endorsement"}),
+        (r"(?:ab|cd)+e?", {"ab", "cd"}),
+        (r"(?:a|b)x", {"x"}),  # single letters become a character set
+        (r"x?y*", None),
+        (r"(?!no)\w+", None),
+    ],
+)
+def test_required_words(pattern, words):
+    assert required_words(pattern) == (None if words is None else frozenset(words))
+
+
+def _every_credential_by_regex(text):
+    return [c.id for c in CREDENTIALS if re.search(c.pattern, text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FORKLIFT CERTIFIED, Osha-10, CDL class a, ServSafe manager, EPA 608 universal",
+        # Characters IGNORECASE matches to ASCII letters: the precheck must not skip them.
+        "FOR\u212aLIFT operator; \u017ferv\u017fafe; L\u0130FEGUARD CERTIFIED",
+        "l\u0131feguard certification",
+        "LICENSED PRACTICAL NURSE, REGISTERED NURSE, C.N.A., HHA, CPR/BLS, EMT-B",
+        "Stra\u00dfe Schlo\u00df \u00c5ngstr\u00f6m, no credentials here",
+    ],
+)
+def test_credentials_found_as_by_every_regex(text):
+    assert credential_ids(text) == _every_credential_by_regex(text)
+
+
+def test_fixture_resume_credentials_as_by_every_regex():
+    for path in sorted(FIXTURES.glob("*")):
+        if path.suffix in {".txt", ".docx", ".pdf"} and path.stem not in {"empty", "encrypted"}:
+            text = extract_text(path.read_bytes(), path.name)
+            assert credential_ids(text) == _every_credential_by_regex(text), path.name

@@ -14,7 +14,6 @@ how strongly O*NET relates it to their matches; outlook and pay break near-ties.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -36,6 +35,7 @@ from jobatlas.profiles import (
     onet_url,
     outlook_for,
     per_reference,
+    plain,
     wage_summary,
 )
 from jobatlas.skills import (
@@ -218,7 +218,7 @@ class Recommendation:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the recommendation as nested dicts and lists of JSON types."""
-        return dataclasses.asdict(self)
+        return plain(self)
 
 
 def match_words(score: float) -> str:
@@ -373,7 +373,10 @@ def _text_fit(index: RecommenderIndex, words: list[str], rows: list[int]) -> np.
     weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts))))
     weights *= index.vectorizer.idf_[columns]
     weights /= np.linalg.norm(weights)
-    return np.asarray(index.documents[rows][:, columns] @ weights).ravel()
+    # A dense query vector: selecting the columns of a sparse matrix costs more than the product.
+    query = np.zeros(index.documents.shape[1])
+    query[columns] = weights
+    return np.asarray(index.documents[rows] @ query).ravel()
 
 
 def _person(index: RecommenderIndex, codes: list[str], weights: np.ndarray) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -220,13 +220,69 @@ CREDENTIALS: tuple[Credential, ...] = (
     Credential("lifeguard", "Lifeguard certification", r"(?i:lifeguard\s+certifi\w*)",
                ("33-9092",)),
 )
-_CREDENTIAL_PATTERNS = tuple((c, re.compile(c.pattern)) for c in CREDENTIALS)
+# The only characters ``re.IGNORECASE`` matches to an ASCII letter that ``str.casefold`` does
+# not fold to it (dotted and dotless I, long S, Kelvin sign).
+_FOLD_FIXES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _folded(text: str) -> str:
+    return text.translate(_FOLD_FIXES).casefold()
+
+
+def required_words(pattern: str) -> frozenset[str] | None:
+    """Return words one of which every match of ``pattern`` contains (folded), None if unknown.
+
+    A cheap test before the regular expression: most resumes name few credentials, and a
+    substring check is far cheaper than a regex scan of the whole text.
+    """
+    try:
+        from re import _constants as sre  # the regex parser's internals (CPython 3.11+)
+        from re import _parser as parser
+
+        return _sequence_words(parser.parse(pattern).data, sre)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return None  # another Python's regex internals: always run the expression
+
+
+def _sequence_words(items, sre) -> frozenset[str] | None:
+    options: list[frozenset[str]] = []
+    run = ""
+    for op, value in [*items, (None, None)]:
+        if op is sre.LITERAL:
+            run += _folded(chr(value))
+            continue
+        if run:
+            options.append(frozenset([run]))
+            run = ""
+        words = None
+        if op is sre.SUBPATTERN:
+            words = _sequence_words(value[3], sre)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and value[0] >= 1:
+            words = _sequence_words(value[2], sre)
+        elif op is sre.BRANCH:
+            branches = [_sequence_words(branch, sre) for branch in value[1]]
+            if all(branches):
+                words = frozenset().union(*branches)
+        elif op is sre.ASSERT:  # a lookahead or lookbehind still reads text that is there
+            words = _sequence_words(value[1], sre)
+        if words:
+            options.append(words)
+    # The most selective requirement: the one whose shortest word is longest.
+    return max(options, key=lambda words: min(map(len, words)), default=None)
+
+
+_CREDENTIAL_PATTERNS = tuple(
+    (c, re.compile(c.pattern), required_words(c.pattern)) for c in CREDENTIALS
+)
 
 
 def find_credentials(text: str) -> list[SkillMention]:
     """Return the credentials ``text`` mentions, in ``CREDENTIALS`` order, each once."""
     found = []
-    for credential, pattern in _CREDENTIAL_PATTERNS:
+    folded = _folded(text)
+    for credential, pattern, required in _CREDENTIAL_PATTERNS:
+        if required is not None and not any(word in folded for word in required):
+            continue
         match = pattern.search(text)
         if match:
             found.append(SkillMention(credential.skill, match.group().strip()))
@@ -271,6 +327,11 @@ class SkillVocabulary:
         for key in phrases:
             self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self._activity_index: dict[str, list[str]] = defaultdict(list)
+        # Most content words of an activity must appear: one shared word is chance.
+        self._activity_needs = {
+            skill_id: max(2, math.ceil(0.75 * len(words)))
+            for skill_id, (_, words) in activities.items()
+        }
         for skill_id, (_, words) in activities.items():
             for word in words:
                 self._activity_index[word].append(skill_id)
@@ -351,13 +412,13 @@ class SkillVocabulary:
 
     def _activity_mentions(self, tokens: list[tuple[str, str]]) -> Iterable[SkillMention]:
         present = {s for word, s in tokens if word.lower() not in STOPWORDS}
-        hits: Counter[str] = Counter()
+        hits: dict[str, int] = {}
         for word in present:
-            hits.update(self._activity_index.get(word, ()))
+            for skill_id in self._activity_index.get(word, ()):
+                hits[skill_id] = hits.get(skill_id, 0) + 1
         for skill_id, count in hits.items():
-            skill, words = self._activities[skill_id]
-            # Most content words of the activity must appear: one shared word is chance.
-            if count >= max(2, math.ceil(0.75 * len(words))):
+            if count >= self._activity_needs[skill_id]:
+                skill, words = self._activities[skill_id]
                 yield SkillMention(skill, " ".join(sorted(words & present)))
 
 

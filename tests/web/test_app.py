@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from jobatlas.web.security import CONTENT_SECURITY_POLICY
 from .conftest import assert_documented
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "resumes"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -256,3 +259,68 @@ def test_request_bodies_are_not_logged(client, caplog):
     client.post("/api/v1/recommend", json={"text": secret, "location": "99999x"})
     client.post("/results", data={"text": secret, "location": "99999x"})
     assert "Elm St" not in caplog.text
+
+
+def _redis_reachable(url: str = REDIS_URL) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - any failure means "not here"
+        return False
+
+
+def test_rate_limit_storage_from_environment(monkeypatch):
+    monkeypatch.setenv("JOBATLAS_RATELIMIT_STORAGE", "redis://cache.internal:6379/0")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
+    # Flask-Limiter's own name wins when both are set.
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_rate_limit_storage_alias_in_config(make_app):
+    app = make_app(JOBATLAS_RATELIMIT_STORAGE="memory://")
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert "JOBATLAS_RATELIMIT_STORAGE" not in app.config
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason=f"Redis is not reachable at {REDIS_URL}")
+def test_api_rate_limit_is_shared_through_redis(make_app):
+    # Two apps stand for two instances (or workers): one limit counts both.
+    config = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_API": "3 per minute",
+        "JOBATLAS_RATELIMIT_STORAGE": REDIS_URL,
+        # Keys of this run only; they expire with the window.
+        "RATELIMIT_KEY_PREFIX": f"jobatlas-test-{uuid.uuid4().hex}",
+    }
+    first, second = make_app(**config).test_client(), make_app(**config).test_client()
+    statuses = [first.get("/api/v1/health").status_code for _ in range(2)]
+    statuses += [second.get("/api/v1/health").status_code for _ in range(2)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_api_keeps_answering_when_the_rate_limit_store_is_down(make_app):
+    # Nothing listens on port 1: the limiter falls back to counting in this process.
+    client = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_API="2 per minute",
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+    ).test_client()
+    statuses = [client.get("/api/v1/health").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_reference_cache_goes_to_the_settings_cache_dir(make_app, settings, monkeypatch, tmp_path):
+    user_cache = tmp_path / "user-cache"
+    monkeypatch.setenv("JOBATLAS_CACHE_DIR", str(user_cache))
+    make_app().extensions["jobatlas"].reference()
+    assert (Path(settings.cache_dir) / "reference").is_dir()
+    assert not user_cache.exists()
+
+
+def test_json_answers_carry_missing_numbers_as_null(app):
+    with app.app_context():
+        assert json.loads(app.json.dumps({"a": [1.5, float("nan")], "b": (float("inf"),)})) == {
+            "a": [1.5, None], "b": [None]}
+        assert app.json.dumps({"a": [1.5, "x"]}) == json.dumps({"a": [1.5, "x"]})

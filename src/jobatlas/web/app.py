@@ -38,16 +38,23 @@ ENV_KEYS = {
     "SECRET_KEY": str,
     "RATELIMIT_STORAGE_URI": str,
     "RATELIMIT_API": str,
+    "RATELIMIT_KEY_PREFIX": str,
     "RATELIMIT_ENABLED": lambda value: value.lower() not in ("0", "false", "no"),
     "JOBATLAS_EAGER_LOAD": lambda value: value.lower() in ("1", "true", "yes"),
     "PROXY_FIX_X_FOR": int,
 }
+# Other names for Flask settings, read from the environment or a config mapping; the Flask
+# name wins when both are given.
+ALIASES = {"JOBATLAS_RATELIMIT_STORAGE": "RATELIMIT_STORAGE_URI"}
 
 DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": MAX_UPLOAD_BYTES,
     # Forms are posted once; a long-open tab should still submit.
     "WTF_CSRF_TIME_LIMIT": None,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # A shared store (Redis) that goes away must not take the API down: count per process
+    # until it is back.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_API": "120 per minute",
     "RATELIMIT_HEADERS_ENABLED": True,
     "JOBATLAS_EAGER_LOAD": False,
@@ -97,7 +104,11 @@ class JSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return super().dumps(_finite(obj), **kwargs)
+        # Walking every answer for NaN costs as much as encoding it; the encoder finds them.
+        try:
+            return super().dumps(obj, **{**kwargs, "allow_nan": False})
+        except ValueError:
+            return super().dumps(_finite(obj), **kwargs)
 
 
 def _finite(value: Any) -> Any:
@@ -114,10 +125,18 @@ def _flask_config(config: Mapping[str, Any] | Settings | None) -> dict[str, Any]
     if isinstance(config, Settings):
         return {}
     if config is None:
-        return {
-            key: convert(os.environ[key]) for key, convert in ENV_KEYS.items() if key in os.environ
-        }
-    return dict(config)
+        values = {key: os.environ[key] for key in (*ENV_KEYS, *ALIASES) if key in os.environ}
+        values = _unaliased(values)
+        return {key: ENV_KEYS[key](value) for key, value in values.items()}
+    return _unaliased(dict(config))
+
+
+def _unaliased(values: dict[str, Any]) -> dict[str, Any]:
+    for alias, name in ALIASES.items():
+        if alias in values:
+            value = values.pop(alias)
+            values.setdefault(name, value)
+    return values
 
 
 def _settings(config: Mapping[str, Any] | Settings | None) -> Settings:

@@ -1,7 +1,7 @@
 """Background "fetch today's postings" jobs: their state lives in the database.
 
 Any worker process can then report a job's progress, whichever process runs it. The table is
-the web app's own bookkeeping (not posting data), created on first use.
+the web app's own bookkeeping (not posting data); Alembic revision ``0005`` creates it.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select, update
 from sqlalchemy.engine import Engine
 
-from jobatlas.storage.models import UTCDateTime
+from jobatlas.storage.models import NAMING_CONVENTION, UTCDateTime
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 ACTIVE = (QUEUED, RUNNING)
 # A job whose worker died stops counting as active after this long.
 STALE_AFTER = timedelta(minutes=30)
 
-metadata = MetaData()
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 fetch_jobs = Table(
     "web_fetch_jobs",
@@ -35,11 +35,6 @@ fetch_jobs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
-
-
-def create_table(engine: Engine) -> None:
-    """Create the jobs table if it does not exist."""
-    metadata.create_all(engine, checkfirst=True)
 
 
 def create_job(engine: Engine, location: str, area: str | None) -> dict[str, Any]:

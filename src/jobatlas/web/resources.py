@@ -93,16 +93,15 @@ class Resources:
     def _load_reference(self):
         from jobatlas.reference import load_reference
 
-        return load_reference(self.settings.data_dir)
+        # The settings' cache, not the user's: tests and benchmarks keep their Parquet apart.
+        return load_reference(self.settings.data_dir, cache_dir=self.settings.cache_dir)
 
     def _load_database(self):
         from jobatlas.storage import make_engine, upgrade
-        from jobatlas.web import jobstore
 
         if self.auto_migrate:
             upgrade(self.settings.database_url)
         engine = make_engine(self.settings.database_url)
-        jobstore.create_table(engine)
         # A pool inherited through fork would share sockets between workers.
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
         return engine
