@@ -12,15 +12,13 @@ subprocess, so both share the machine's load.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.other_checkout import run_in_checkout
 from jobatlas.config import Settings
 from jobatlas.crawl.runner import run_craigslist_crawl
 from jobatlas.sources.craigslist.posting import parse_posting
@@ -101,13 +99,7 @@ def bench_crawl_with(source_dir: Path, postings: int, cache_dir: str) -> dict:
         "from bench.bench_crawl import bench_crawl\n"
         "print(json.dumps(bench_crawl(int(sys.argv[1]), sys.argv[2])))"
     )
-    root = DOCS.parents[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source_dir), str(root)])}
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(postings), cache_dir],
-        env=env, capture_output=True, text=True, check=True, cwd=root,
-    )  # fmt: skip
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_in_checkout(source_dir, code, postings, cache_dir)
 
 
 def crawl_rows(runs: list[dict], label: str) -> list[str]:

@@ -17,13 +17,10 @@ this one's, in a subprocess. Scratch databases are named ``$JOBATLAS_BENCH_DB_PR
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import re
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -34,6 +31,7 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bench.other_checkout import run_in_checkout
 from jobatlas.postings.records import Compensation, Posting
 from jobatlas.storage import PostingRepository, make_engine, upgrade
 from jobatlas.storage.models import PostingRow
@@ -177,12 +175,7 @@ def time_upsert_with(source_dir: Path, count: int, batch_size: int) -> dict:
         "from bench.bench_storage import generate, time_upsert\n"
         "print(json.dumps(time_upsert(generate(int(sys.argv[1])), int(sys.argv[2]))))"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(source_dir), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(count), str(batch_size)],
-        env=env, capture_output=True, text=True, check=True, cwd=ROOT,
-    )  # fmt: skip
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_in_checkout(source_dir, code, count, batch_size)
 
 
 def time_row_by_row(postings: list[Posting]) -> dict:

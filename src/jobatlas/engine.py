@@ -137,7 +137,7 @@ class OccupationEngine:
         # Evidence for each occupation comes from the unit (whole text or one title line)
         # that scored it best; all of the batch's evidence is looked up in one call.
         wanted: list[list[int]] = [[] for _ in units]
-        for (top, best_unit), end, count in zip(picks, ends, counts, strict=True):
+        for (top, best_unit, _), end, count in zip(picks, ends, counts, strict=True):
             for cls, unit in zip(top.tolist(), best_unit.tolist(), strict=True):
                 wanted[end - count + unit].append(cls)
         found = (self.classifier.evidence_many(features, units, wanted) if with_evidence
@@ -145,8 +145,7 @@ class OccupationEngine:
         evidence = {(row, cls): words for row, classes in enumerate(wanted)
                     for cls, words in zip(classes, found[row], strict=True)}
         results = []
-        for (top, best_unit), end, count in zip(picks, ends, counts, strict=True):
-            scores = proba[end - count:end].max(axis=0)
+        for (top, best_unit, scores), end, count in zip(picks, ends, counts, strict=True):
             results.append([
                 self._match(cls, float(scores[cls]), evidence[(end - count + unit, cls)])
                 for cls, unit in zip(top.tolist(), best_unit.tolist(), strict=True)])
@@ -158,13 +157,14 @@ class OccupationEngine:
                                title=self.titles.get(code, ""), score=score, evidence=evidence)
 
 
-def _top_classes(block: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return a text's best classes over its units (best first) and each one's best unit."""
+def _top_classes(block: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return a text's best classes over its units (best first), each one's best unit, and
+    every class's best score over the units."""
     scores = block.max(axis=0)
     k = min(top_k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top])]
-    return top, block[:, top].argmax(axis=0)
+    return top, block[:, top].argmax(axis=0), scores
 
 
 def engine_version(settings: Settings) -> tuple[Path, str]:

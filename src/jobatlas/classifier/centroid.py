@@ -53,6 +53,8 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     centroids_ : scipy.sparse.csr_matrix of shape (n_classes, n_features)
     centroids_by_feature_ : scipy.sparse.csr_matrix of shape (n_features, n_classes)
         The same centroids, stored one row per feature for fast scoring.
+    centroid_keys_ : ndarray of int64, shape (nnz of centroids_,)
+        ``class * n_features + feature`` of each centroid entry, ascending.
     neighbor_features_ : ndarray of shape (n_features,)
         1 for the features the neighbour comparison uses, 0 for the others.
     neighbor_kept_ : ndarray of shape (n_features,)
@@ -112,6 +114,11 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         # Scoring multiplies by the transpose, one row per feature: its cost then grows with
         # the query's features, not with the size of the whole centroid matrix.
         self.centroids_by_feature_ = sp.csr_matrix(self.centroids_.T)
+        # Each entry's key class * n_features + feature, ascending as CSR stores them: one
+        # searchsorted then finds any (class, feature) entry (see contributions_many).
+        centroids.sort_indices()
+        rows = np.repeat(np.arange(n_classes, dtype=np.int64), np.diff(centroids.indptr))
+        self.centroid_keys_ = rows * centroids.shape[1] + centroids.indices
         mask = np.ones(X.shape[0], bool) if neighbor_mask is None else np.asarray(neighbor_mask)
         columns = (np.ones(X.shape[1], bool) if neighbor_features is None
                    else np.asarray(neighbor_features, dtype=bool))
@@ -214,23 +221,12 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         position = np.repeat(weighted.indptr[pair_row], per_pair) + offset
         feature = weighted.indices[position].astype(np.int64)
         # Centroid entries are keyed class * n_features + feature, sorted as CSR stores them.
-        keys = self._centroid_keys()
+        keys = self.centroid_keys_
         wanted = pair_class[pair] * self.centroids_.shape[1] + feature
         at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
         hit = keys[at] == wanted if len(keys) else np.zeros(len(wanted), bool)
         value = np.where(hit, self.centroids_.data[at] * weighted.data[position], 0.0)
         return pair, feature, value
-
-    def _centroid_keys(self) -> np.ndarray:
-        keys = getattr(self, "_keys", None)
-        if keys is None:
-            centroids = self.centroids_
-            centroids.sort_indices()
-            rows = np.repeat(np.arange(centroids.shape[0], dtype=np.int64),
-                             np.diff(centroids.indptr))
-            keys = rows * centroids.shape[1] + centroids.indices
-            self._keys = keys
-        return keys
 
 
 _NEIGHBOR_CHUNK = 256

@@ -318,10 +318,10 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         found = word >= 0
         pair, word, value = pair[found], word[found], value[found]
         # Sum the n-grams of each word, then rank words within each pair.
-        key, inverse = np.unique(pair * (word.max(initial=0) + 1) + word, return_inverse=True)
+        width = len(words) + 1
+        key, inverse = np.unique(pair * width + word, return_inverse=True)
         score = np.bincount(inverse, weights=value)
-        key_pair = key // (word.max(initial=0) + 1)
-        key_word = key % (word.max(initial=0) + 1)
+        key_pair, key_word = key // width, key % width
         ranked = np.lexsort((-score, key_pair))
         result: list[list[list[str]]] = [[[] for _ in c] for c in classes]
         offsets = np.cumsum([0] + [len(c) for c in classes])
