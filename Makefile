@@ -36,7 +36,10 @@ lint: install
 test: install browser services lint
 	$(VENV)/bin/pytest
 
-bench: install
+# The web benchmarks drive gunicorn with wrk, a separate load process (Debian package).
+bench: install services
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq wrk >/dev/null) || echo "wrk could not be installed: web benchmarks will fail"
 	$(PY) -m bench.run_all
 
 clean:
