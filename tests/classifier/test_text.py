@@ -22,6 +22,8 @@ from jobatlas.classifier.text import normalize_text, segment, singular, title_he
         ("PCA, HHA", "personal care aide home health aide"),
         ("EMT-Basic", "emergency medical technician basic"),
         ("CNAs needed", "certified nursing assistant needed"),
+        ("Niñera / Café Cashier", "ninera cafe cashier"),
+        ("ÉCOLE BUS DRIVER", "ecole bus driver"),
     ],
 )
 def test_normalize_text(raw, expected):

@@ -27,6 +27,18 @@ def clean_markup(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
 
 
+def fold_accents(text: str) -> str:
+    """Return text with accents removed ("Niñera" -> "Ninera", "École" -> "Ecole").
+
+    Training text is English and ASCII; without folding, an accented letter would split a
+    word in two ("ni", "era") and the word would match nothing.
+    """
+    if text.isascii():  # the usual case, checked at C speed
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def singular(word: str) -> str:
     """Return a crude singular of an English word; training and input share the same crudeness."""
     if len(word) <= 3 or not word.endswith("s") or word.endswith(_UNINFLECTED):
@@ -54,10 +66,11 @@ def normalize_text(text: str) -> str:
     """Return lower-case words: markup removed, abbreviations expanded, plurals made singular.
 
     Slashes, hyphens and other punctuation separate words, so "Landscape/Irrigation Laborer"
-    becomes ``"landscape irrigation laborer"``. Capitals-only abbreviations ("IT", "OR") are
-    expanded only when the text is not written entirely in capitals.
+    becomes ``"landscape irrigation laborer"``; accents are dropped ("Cajera" and "Cajéra"
+    are one word); letters of other scripts are not kept. Capitals-only abbreviations ("IT",
+    "OR") are expanded only when the text is not written entirely in capitals.
     """
-    text = clean_markup(text)
+    text = fold_accents(clean_markup(text))
     letters = _NON_LETTER.sub("", text)
     # A letter that lower() changes is a capital; map() keeps the count at C speed.
     capitals = sum(map(str.__ne__, letters, letters.lower())) if letters else 0
