@@ -90,9 +90,7 @@ def test_parse_compensation_of_nothing_is_empty(text):
     assert parse_compensation(text) == Compensation()
 
 
-@pytest.mark.parametrize(
-    ("text", "unit"), [("$18", "hour"), ("$52,000", "year"), ("$5,000", None)]
-)
+@pytest.mark.parametrize(("text", "unit"), [("$18", "hour"), ("$52,000", "year"), ("$5,000", None)])
 def test_parse_compensation_guesses_unit_only_when_amount_is_clear(text, unit):
     assert parse_compensation(text).unit == unit
 

@@ -84,7 +84,7 @@ def test_indexes_for_search_and_trends_exist(database_url):
     finally:
         engine.dispose()
     assert {("fingerprint",), ("posted_at",), ("first_seen",), ("area",), ("region",),
-            ("latitude", "longitude")} <= indexed  # fmt: skip
+            ("latitude_strip", "longitude"), ("listed_at", "id")} <= indexed  # fmt: skip
     assert [u["column_names"] for u in unique] == [["source", "source_id"]]
     assert {("code",), ("soc",)} <= occupation_indexes
 

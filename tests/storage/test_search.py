@@ -163,3 +163,63 @@ def test_near_widening_circles_match_a_full_scan(repository, make_posting):
         found = repository.search(near=(*OAKLAND, radius), limit=limit, offset=offset,
                                   include_duplicates=True)  # fmt: skip
         assert [p.id for p in found] == expected, (radius, limit, offset)
+
+
+def test_newest_first_uses_a_posted_date_learned_later(repository, make_posting):
+    undated = make_posting(1, kind=0, posted_at=None)
+    dated = make_posting(2, kind=1, posted_at=START + 5 * DAY)
+    ids = repository.upsert([undated, dated], seen_at=START + 10 * DAY).ids
+    # Undated, a posting is listed when first seen: after the other's posted date.
+    assert [p.id for p in repository.search()] == ids
+    assert [p.id for p in repository.search(until=START + 6 * DAY)] == [ids[1]]
+    repository.upsert([make_posting(1, kind=0, posted_at=START)], seen_at=START + 11 * DAY)
+    assert [p.id for p in repository.search()] == [ids[1], ids[0]]
+    assert [p.id for p in repository.search(until=START + DAY)] == [ids[0]]
+
+
+def test_near_finds_postings_on_half_degree_latitudes(repository, make_posting):
+    # round(2.5) is 2 on PostgreSQL and 3 on SQLite: the search must read both strips.
+    points = [(2.5, 10.0), (2.4999, 10.0), (2.5001, 10.0), (-33.5, 151.0), (-33.4999, 151.0)]
+    postings = [
+        make_posting(n, kind=n, latitude=lat, longitude=lon) for n, (lat, lon) in enumerate(points)
+    ]
+    ids = repository.upsert(postings).ids
+    assert {p.id for p in repository.search(near=(2.5, 10.0, 1))} == set(ids[:3])
+    assert {p.id for p in repository.search(near=(-33.5, 151.0, 1))} == set(ids[3:])
+    assert [p.id for p in repository.search(near=(2.5001, 10.0, 0.001))] == [ids[2]]
+
+
+def test_any_rank_limit_finds_the_same_postings(repository, stored):
+    few = repository.search(codes=["53-7065.00"], max_rank=2)
+    assert [p.id for p in repository.search(codes=["53-7065.00"], max_rank=100)] == [
+        p.id for p in few
+    ]
+    assert repository.search(codes=["53-7065.00"], max_rank=0) == []
+
+
+@pytest.mark.parametrize("few", [2000, 1], ids=["read-by-id", "circles"])
+def test_near_with_occupation_reads_by_id_or_in_circles_alike(
+    repository, make_posting, monkeypatch, few
+):
+    import math
+
+    from jobatlas.storage import postings as module
+
+    monkeypatch.setattr(module, "_FEW_POSTINGS", few)
+    postings = []
+    for number in range(40):
+        km = 2 + number * 1.5  # one posting every 1.5 km going north
+        lat = OAKLAND[0] + km / 111.2
+        code = "35-2014.00" if number % 3 == 0 else "53-7062.00"
+        postings.append(make_posting(number, kind=number % 5, latitude=lat, longitude=OAKLAND[1],
+                                     occupations=[OccupationCode(code, 0.9, 1)]))  # fmt: skip
+    postings.append(make_posting(99, kind=1, latitude=None, longitude=None,
+                                 occupations=[OccupationCode("35-2014.00", 0.9, 1)]))  # fmt: skip
+    ids = repository.upsert(postings).ids
+    cooks = [ids[n] for n in range(0, 40, 3)]  # nearest first
+    found = repository.search(socs=["35-2014"], near=(*OAKLAND, 40), limit=4, offset=2,
+                              include_duplicates=True)  # fmt: skip
+    inside = [i for n, i in zip(range(0, 40, 3), cooks, strict=True) if 2 + n * 1.5 <= 40]
+    assert [p.id for p in found] == inside[2:6]
+    assert found[0].distance_km == pytest.approx(2 + 6 * 1.5, abs=0.1)
+    assert math.isfinite(found[-1].distance_km)

@@ -2,7 +2,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jobatlas.trends.forecast import MIN_WEEKS, _naive_forecast, forecast_series
+from jobatlas.trends import forecast
+from jobatlas.trends.forecast import (
+    AR_LAGS,
+    ERROR_ORIGINS,
+    MIN_WEEKS,
+    _ar_cumulative_steps,
+    _average_errors,
+    _naive_forecast,
+    forecast_series,
+)
 
 
 def weekly(values, start="2023-01-02") -> pd.Series:
@@ -38,13 +47,14 @@ def test_overdispersed_sparse_counts_use_negative_binomial():
     assert result.upper[95][0] > 10
 
 
-def test_smooth_series_uses_damped_smoothing_with_ordered_intervals():
+@pytest.mark.parametrize(("weeks", "method"), [(80, "arima-avg"), (40, "ets-damped")])
+def test_smooth_series_uses_arima_or_damped_smoothing_with_ordered_intervals(weeks, method):
     rng = np.random.default_rng(0)
-    values = 200 + np.cumsum(rng.normal(1, 3, 80))
+    values = 200 + np.cumsum(rng.normal(1, 3, weeks))
     result = forecast_series(weekly(values))
-    assert result.method == "ets-damped"
+    assert result.method == method
     assert len(result.mean) == 13
-    assert result.weeks[0] == pd.Timestamp("2023-01-02") + pd.Timedelta(weeks=80)
+    assert result.weeks[0] == pd.Timestamp("2023-01-02") + pd.Timedelta(weeks=weeks)
     assert (result.lower[95] <= result.lower[80]).all()
     assert (result.lower[80] <= result.mean).all() and (result.mean <= result.upper[80]).all()
     assert (result.upper[80] <= result.upper[95]).all()
@@ -56,7 +66,70 @@ def test_seasonal_model_only_with_two_years():
     t = np.arange(120)
     values = 100 + 20 * np.sin(2 * np.pi * t / 52) + np.random.default_rng(1).normal(0, 1, 120)
     assert forecast_series(weekly(values), seasonal=True).method == "ets-damped-seasonal"
-    assert forecast_series(weekly(values[:90]), seasonal=True).method == "ets-damped"
+    assert forecast_series(weekly(values[:90]), seasonal=True).method == "arima-avg"
+    assert forecast_series(weekly(values[:45]), seasonal=True).method == "ets-damped"
+
+
+def test_arima_intervals_use_the_same_recursion_as_statsmodels_forecasts():
+    from statsmodels.tsa.ar_model import AutoReg
+
+    changes = np.diff(np.log1p(200 + np.cumsum(np.random.default_rng(2).normal(0, 3, 90))))
+    for lags in AR_LAGS:
+        fit = AutoReg(changes, lags=lags, trend="n").fit()
+        steps = _ar_cumulative_steps(changes, np.asarray(fit.params), 13, first=lags - 1)
+        # The last origin is the end of the data: its row is the library's forecast, summed.
+        assert steps[-1] == pytest.approx(np.cumsum(fit.forecast(13)))
+        # The first origin's one-step forecast is the model's first fitted value.
+        assert steps[0, 0] == pytest.approx(np.asarray(fit.fittedvalues)[0])
+
+
+def test_arima_errors_pair_each_origin_with_the_week_h_later():
+    y = np.arange(80.0) ** 2
+    # A forecast of no change: the h-step errors are the h-week changes from each origin on.
+    errors = _average_errors(y, np.zeros((80 - 8, 3)), first=8)
+    assert errors[0] == pytest.approx((y[9:] - y[8:-1])[-ERROR_ORIGINS:])
+    assert errors[2] == pytest.approx((y[11:] - y[8:-3])[-ERROR_ORIGINS:])
+    assert len(errors[2]) == ERROR_ORIGINS
+
+
+def test_arima_follows_recent_momentum():
+    # Weekly log changes that persist (AR(1), 0.8), then three weeks of 3 % growth.
+    noise = np.random.default_rng(4).normal(0, 0.01, 80)
+    changes = np.zeros(80)
+    for t in range(1, 80):
+        changes[t] = 0.8 * changes[t - 1] + noise[t]
+    changes = np.r_[changes, 0.03, 0.03, 0.03]
+    values = 100 * np.exp(np.cumsum(changes))
+    result = forecast_series(weekly(values))
+    assert result.method == "arima-avg"
+    assert result.mean[0] > values[-1]  # a naive forecast would stay flat
+
+
+def test_constant_series_falls_back_from_arima_and_says_why():
+    result = forecast_series(weekly(np.full(60, 100.0)))
+    assert result.method == "ets-damped"
+    assert "ARIMA failed" in result.reason and "too regular" in result.reason
+    assert result.mean == pytest.approx(np.full(13, 100.0))
+
+
+def test_explosive_arima_fit_falls_back_to_smoothing():
+    values = np.r_[np.full(50, 100.0), 200, 100, 100, 300, 0, 100, 100, 100, 100]
+    result = forecast_series(weekly(values))
+    assert result.method == "ets-damped"
+    assert "not stationary" in result.reason
+    assert np.isfinite(result.upper[95]).all()
+
+
+def test_every_model_failing_gives_the_naive_forecast(monkeypatch):
+    def fail(*args, **kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(forecast, "_arima_forecast", fail)
+    monkeypatch.setattr(forecast, "_ets_forecast", fail)
+    result = forecast_series(weekly(np.arange(60.0) + 50))
+    assert result.method == "naive"
+    assert "boom; boom" in result.reason
+    assert (result.mean == 109).all()
 
 
 def test_naive_fallback_intervals_come_from_past_changes():

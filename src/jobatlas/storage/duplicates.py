@@ -8,11 +8,13 @@ keys in ``postings.band_keys`` (GIN-indexed array), SQLite in ``posting_bands`` 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 
+import numpy as np
+from scipy import sparse
 from sqlalchemy import Connection, func, select, text
 
 from jobatlas.postings.clean import near_duplicates
@@ -45,16 +47,57 @@ class Candidate:
         return (self.posting.source, self.posting.source_id)
 
 
-def link_duplicates(connection: Connection, candidates: Sequence[Candidate]) -> None:
-    """Set ``original_id`` or ``batch_parent`` on every candidate that repeats an earlier ad."""
+class ShingleCache:
+    """Remember the shingles of recent postings by content, so stored ones need not be re-read.
+
+    The key is the fingerprint plus the title: a stored row keeps its fingerprint when an
+    update without a body changes only its title, and its shingles then come from the new title
+    with the old body. Equal keys thus mean equal shingles; an entry is never stale.
+    """
+
+    def __init__(self, max_shingles: int = 500_000) -> None:
+        # About 85 bytes a shingle: some 40 MB at most, a few thousand postings.
+        self.max_shingles = max_shingles
+        self._entries: OrderedDict[tuple[str, str], set[bytes]] = OrderedDict()
+        self._held = 0
+
+    def get(self, fingerprint: str, title: str) -> set[bytes] | None:
+        """Return the shingles of a posting with this content, if known."""
+        found = self._entries.get((fingerprint, title))
+        if found is not None:
+            self._entries.move_to_end((fingerprint, title))
+        return found
+
+    def add(self, candidates: Iterable[Candidate]) -> None:
+        """Remember the shingles of comparable candidates, dropping the least recently used."""
+        for c in candidates:
+            key = (c.posting.fingerprint, c.posting.title)
+            if c.shingles is None or key in self._entries:
+                continue
+            self._entries[key] = c.shingles
+            self._held += len(c.shingles)
+        while self._entries and self._held > self.max_shingles:
+            self._held -= len(self._entries.popitem(last=False)[1])
+
+
+def link_duplicates(
+    connection: Connection, candidates: Sequence[Candidate], cache: ShingleCache | None = None
+) -> None:
+    """Set ``original_id`` or ``batch_parent`` on every candidate that repeats an earlier ad.
+
+    ``cache`` spares re-reading and re-shingling stored postings seen recently; the candidates
+    are added to it.
+    """
+    cache = cache if cache is not None else ShingleCache(max_shingles=0)
     comparable = [c for c in candidates if c.shingles is not None]
     by_fingerprint = _stored_originals_by_fingerprint(
         connection, {c.posting.fingerprint for c in comparable}
     )
     for candidate in comparable:
         candidate.original_id = by_fingerprint.get(candidate.posting.fingerprint)
-    _link_near_duplicates(connection, [c for c in comparable if c.original_id is None])
+    _link_near_duplicates(connection, [c for c in comparable if c.original_id is None], cache)
     _link_within_batch([c for c in comparable if c.original_id is None])
+    cache.add(comparable)
 
 
 def _stored_originals_by_fingerprint(connection: Connection, fingerprints: set) -> dict[str, int]:
@@ -68,11 +111,13 @@ def _stored_originals_by_fingerprint(connection: Connection, fingerprints: set) 
     return found
 
 
-def _link_near_duplicates(connection: Connection, candidates: list[Candidate]) -> None:
+def _link_near_duplicates(
+    connection: Connection, candidates: list[Candidate], cache: ShingleCache
+) -> None:
     if not candidates:
         return
     sharing = _sharing_stored(connection, candidates)
-    stored = _stored_shingles(connection, set().union(*sharing.values()))
+    stored = _stored_shingles(connection, set().union(*sharing.values()), cache)
     for candidate in candidates:
         ids = sharing[candidate.index]
         match = best_match(candidate.shingles, {i: stored[i][1] for i in ids if i in stored})
@@ -140,13 +185,26 @@ def _stored_ids_by_band_key(connection: Connection, keys: set[int]) -> dict[int,
     return found
 
 
-def _stored_shingles(connection: Connection, ids: set[int]) -> dict[int, tuple[int, set[bytes]]]:
+def _stored_shingles(
+    connection: Connection, ids: set[int], cache: ShingleCache
+) -> dict[int, tuple[int, set[bytes]]]:
+    """Return each stored posting's original id and shingles, reading bodies only on a miss."""
     root = func.coalesce(POSTINGS.c.duplicate_of, POSTINGS.c.id)
-    found = {}
+    found, missing = {}, {}
+    columns = (POSTINGS.c.id, root, POSTINGS.c.fingerprint, POSTINGS.c.title)
     for condition in matching(connection, POSTINGS.c.id, sorted(ids)):
-        query = select(POSTINGS.c.id, root, POSTINGS.c.title, POSTINGS.c.body).where(condition)
-        for posting_id, original, title, body in connection.execute(query):
-            found[posting_id] = (original, posting_shingles(title, body))
+        for posting_id, original, fingerprint, title in connection.execute(
+            select(*columns).where(condition)
+        ):
+            known = cache.get(fingerprint, title)
+            if known is None:
+                missing[posting_id] = original
+            else:
+                found[posting_id] = (original, known)
+    for condition in matching(connection, POSTINGS.c.id, sorted(missing)):
+        query = select(POSTINGS.c.id, POSTINGS.c.title, POSTINGS.c.body).where(condition)
+        for posting_id, title, body in connection.execute(query):
+            found[posting_id] = (missing[posting_id], posting_shingles(title, body))
     return found
 
 
@@ -165,18 +223,38 @@ def stored_band_keys(connection: Connection) -> dict[int, list[int]]:
 
 
 def _link_within_batch(candidates: list[Candidate]) -> None:
-    by_index = {c.index: c for c in candidates}
     first_by_fingerprint: dict[str, int] = {}
-    originals_by_key: dict[int, list[int]] = defaultdict(list)
-    for candidate in candidates:
+    is_original = [False] * len(candidates)
+    for position, (candidate, sharing) in enumerate(
+        zip(candidates, _sharing_earlier(candidates), strict=True)
+    ):
         parent = first_by_fingerprint.get(candidate.posting.fingerprint)
         if parent is None:
-            earlier = chain.from_iterable(originals_by_key.get(k, ()) for k in candidate.band_keys)
-            indexes = _enough_shared(earlier)
-            parent = best_match(candidate.shingles, {i: by_index[i].shingles for i in indexes})
+            originals = [candidates[q] for q in sharing if is_original[q]]
+            parent = best_match(candidate.shingles, {c.index: c.shingles for c in originals})
         if parent is not None:
             candidate.batch_parent = parent
             continue
         first_by_fingerprint[candidate.posting.fingerprint] = candidate.index
-        for key in candidate.band_keys:
-            originals_by_key[key].append(candidate.index)
+        is_original[position] = True
+
+
+def _sharing_earlier(candidates: list[Candidate]) -> list[np.ndarray]:
+    """Return, per candidate, the positions of earlier ones sharing enough band keys with it.
+
+    One sparse product of the candidate-by-key matrix counts the shared keys of every pair:
+    templated ads share single keys with many others, and counting those pairs one by one in
+    Python was most of the time spent linking a batch.
+    """
+    if not candidates:
+        return []
+    lengths = [len(c.band_keys) for c in candidates]
+    keys = np.fromiter(chain.from_iterable(c.band_keys for c in candidates), np.int64, sum(lengths))
+    _, columns = np.unique(keys, return_inverse=True)
+    rows = np.repeat(np.arange(len(candidates)), lengths)
+    incidence = sparse.csr_array(
+        (np.ones(keys.size, np.int32), (rows, columns)), shape=(len(candidates), keys.size)
+    )
+    shared = sparse.tril(incidence @ incidence.T, k=-1).tocsr()
+    enough = shared.data >= MIN_SHARED_BANDS
+    return [shared.indices[start:end][enough[start:end]] for start, end in pairwise(shared.indptr)]

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -74,13 +75,21 @@ class PostingRow(Base):
     __tablename__ = "postings"
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
-        # Covering on PostgreSQL: the near-ZIP search reads the box from the index alone.
+        # Covering on PostgreSQL (INCLUDE): the near-ZIP search reads each strip of its box
+        # from the index alone, "newest first" walks ix_postings_listed_at_id and stops after a
+        # page, and both look a small occupation's postings up by id in ix_postings_id_covering.
         Index(
-            "ix_postings_latitude_longitude",
-            "latitude",
+            "ix_postings_latitude_strip_longitude",
+            "latitude_strip",
             "longitude",
-            postgresql_include=["id", "duplicate_of", "posted_at", "first_seen"],
+            postgresql_include=["latitude", "id", "duplicate_of", "listed_at"],
         ),
+        Index("ix_postings_listed_at_id", "listed_at", "id", postgresql_include=["duplicate_of"]),
+        Index(
+            "ix_postings_id_covering",
+            "id",
+            postgresql_include=["listed_at", "duplicate_of", "latitude", "longitude"],
+        ).ddl_if(dialect="postgresql"),
         # fastupdate off: a pending list would be scanned in full by every lookup, and a batch
         # upsert looks up right after inserting.
         Index(
@@ -108,6 +117,16 @@ class PostingRow(Base):
     valid_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Filled by the database on every write. listed_at: the date searches sort and filter by.
+    # latitude_strip: the whole degree of latitude, so that an index on (strip, longitude)
+    # reads a box strip by strip, each bounded in longitude; on (latitude, longitude) a box
+    # read its whole band of latitude, coast to coast.
+    listed_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, Computed("coalesce(posted_at, first_seen)", persisted=True)
+    )
+    latitude_strip: Mapped[float | None] = mapped_column(
+        Float, Computed("round(latitude)", persisted=True)
+    )
     area: Mapped[str | None] = mapped_column(String(40), index=True)
     locality: Mapped[str | None] = mapped_column(Text)
     region: Mapped[str | None] = mapped_column(String(2), index=True)

@@ -63,6 +63,8 @@ def _check_text(posting: Posting) -> None:
 
 
 def _is_encodable(value: str) -> bool:
+    if value.isascii():  # most text; checking is far cheaper than encoding
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates from broken decoding

@@ -28,6 +28,7 @@ MIN_COUNT = 20
 LEVEL = 0.90
 OVERDISPERSED = 1.5
 COMPARISONS = ("previous", "year_ago")
+FIELDS = ("recent", "earlier", "change_pct", "lower_pct", "upper_pct", "method", "suppressed")
 
 
 @dataclass(frozen=True)
@@ -73,54 +74,96 @@ def quasi_poisson_interval(k1, k2, dispersion, level: float = LEVEL) -> tuple:
 
 def dispersion(recent: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     """Return the Pearson dispersion of weekly counts around their window means (rows: series)."""
-    chi2 = np.zeros(recent.shape[0])
-    for block in (recent, earlier):
-        mean = block.mean(axis=1, keepdims=True)
+    recent, earlier = np.atleast_2d(recent), np.atleast_2d(earlier)
+    return dispersion_from_sums(*window_sums(recent), *window_sums(earlier), recent.shape[1])
+
+
+def window_sums(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's sum and sum of squares of a block of weekly counts."""
+    block = np.asarray(block, dtype=float)
+    return block.sum(axis=1), (block * block).sum(axis=1)
+
+
+def dispersion_from_sums(k1, q1, k2, q2, weeks: int = WINDOW) -> np.ndarray:
+    """Return the Pearson dispersion of two windows from their sums and sums of squares.
+
+    Per window, ``sum((x - m)**2 / m) = weeks * q / k - k`` with ``m = k / weeks``: the sums are
+    all a stored series needs, so they can come from one SQL aggregate as well as from a matrix.
+    """
+    chi2 = np.zeros(np.shape(k1))
+    for k, q in ((np.asarray(k1, float), q1), (np.asarray(k2, float), q2)):
         with np.errstate(divide="ignore", invalid="ignore"):
-            chi2 += np.where(mean > 0, (block - mean) ** 2 / mean, 0.0).sum(axis=1)
-    df = recent.shape[1] + earlier.shape[1] - 2
-    return chi2 / df
+            chi2 += np.where(k > 0, weeks * np.asarray(q, float) / k - k, 0.0)
+    return chi2 / (2 * weeks - 2)
 
 
 def compare_windows(recent: np.ndarray, earlier: np.ndarray, comparison: str) -> list[Growth]:
     """Compare two blocks of weekly counts (rows: series, columns: 13 weeks each)."""
     recent, earlier = np.atleast_2d(recent), np.atleast_2d(earlier)
-    k1, k2 = recent.sum(axis=1), earlier.sum(axis=1)
-    phi = dispersion(recent, earlier)
+    columns = compare_sums(*window_sums(recent), *window_sums(earlier), recent.shape[1])
+    return [Growth(comparison, *(columns[f][i] for f in FIELDS)) for i in range(recent.shape[0])]
+
+
+def compare_sums(k1, q1, k2, q2, weeks: int = WINDOW) -> dict[str, np.ndarray]:
+    """Return growth columns (``FIELDS``, object arrays) of windows given by their sums.
+
+    ``k`` are the windows' sums and ``q`` their sums of squares. Vectorized throughout: the
+    refresh runs it over every stored series at once.
+    """
+    k1, k2 = np.asarray(k1, dtype=float), np.asarray(k2, dtype=float)
+    phi = dispersion_from_sums(k1, q1, k2, q2, weeks)
+    quasi = phi > OVERDISPERSED
     exact_lo, exact_hi = rate_ratio_interval(k1, k2)
     quasi_lo, quasi_hi = quasi_poisson_interval(k1, k2, np.maximum(phi, 1.0))
-    out = []
-    for i in range(len(k1)):
-        reason = _suppression(k1[i], k2[i])
-        if reason:
-            out.append(Growth(comparison, int(k1[i]), int(k2[i]), None, None, None, None, reason))
-            continue
-        quasi = phi[i] > OVERDISPERSED
-        lo, hi = (quasi_lo[i], quasi_hi[i]) if quasi else (exact_lo[i], exact_hi[i])
-        out.append(
-            Growth(
-                comparison,
-                int(k1[i]),
-                int(k2[i]),
-                _pct(k1[i] / k2[i]),
-                _pct(lo),
-                _pct(hi),
-                "quasi-poisson" if quasi else "exact-conditional",
-            )
-        )
+    lower, upper = np.where(quasi, quasi_lo, exact_lo), np.where(quasi, quasi_hi, exact_hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = k1 / k2
+    total = k1 + k2
+    few = total < MIN_COUNT
+    none_before = ~few & (k2 == 0)
+    shown = ~(few | none_before)
+    reasons = np.full(len(k1), None, dtype=object)
+    reasons[few] = _messages(total[few], _FEW)
+    reasons[none_before] = _NONE_BEFORE
+    methods = np.full(len(k1), None, dtype=object)
+    methods[shown & quasi] = "quasi-poisson"
+    methods[shown & ~quasi] = "exact-conditional"
+    return {
+        "recent": k1.astype(np.int64).astype(object),
+        "earlier": k2.astype(np.int64).astype(object),
+        "change_pct": _pct(ratio, shown),
+        "lower_pct": _pct(lower, shown),
+        "upper_pct": _pct(upper, shown),
+        "method": methods,
+        "suppressed": reasons,
+    }
+
+
+_FEW = "suppressed: {} postings in the two windows, fewer than " + str(MIN_COUNT)
+_NONE_BEFORE = "suppressed: no postings in the earlier window, so growth is undefined"
+_SHORT = "suppressed: {} weeks of data, the comparison needs {}"
+
+
+def _messages(counts: np.ndarray, template: str, *extra) -> np.ndarray:
+    """Return ``template`` filled in for each count (formatted once per distinct count)."""
+    distinct, index = np.unique(np.asarray(counts, dtype=np.int64), return_inverse=True)
+    texts = np.array([template.format(int(c), *extra) for c in distinct], dtype=object)
+    return texts[index.reshape(-1)]
+
+
+def _pct(ratio: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Return ratios as percent changes rounded to 0.1 (object array; None where not shown)."""
+    out = np.full(len(ratio), None, dtype=object)
+    ok = shown & np.isfinite(ratio)
+    out[ok] = np.round((ratio[ok] - 1) * 100, 1).astype(object)  # Python floats
     return out
 
 
-def _suppression(k1: float, k2: float) -> str | None:
-    if k1 + k2 < MIN_COUNT:
-        return f"suppressed: {int(k1 + k2)} postings in the two windows, fewer than {MIN_COUNT}"
-    if k2 == 0:
-        return "suppressed: no postings in the earlier window, so growth is undefined"
-    return None
-
-
-def _pct(ratio: float) -> float | None:
-    return round((float(ratio) - 1) * 100, 1) if np.isfinite(ratio) else None
+# The weeks of each window counted back from ``end`` (0 = the end week itself), and how many
+# weeks of data a comparison needs.
+WINDOWS = {"recent": (0, WINDOW), "previous": (WINDOW, 2 * WINDOW), "year_ago": (52, 52 + WINDOW)}
+NEEDED = {"previous": WINDOW * 2, "year_ago": WINDOW + 52}
+SPAN = WINDOW * 2 + 52
 
 
 def growth_table(frame: pd.DataFrame, end, metric: str = "new") -> pd.DataFrame:
@@ -130,48 +173,52 @@ def growth_table(frame: pd.DataFrame, end, metric: str = "new") -> pd.DataFrame:
     ``<c>_lower_pct``, ``<c>_upper_pct``, ``<c>_method``, ``<c>_suppressed``.
     """
     end = pd.Timestamp(end)
-    table = pd.DataFrame({"key": sorted(frame["key"].unique()) if not frame.empty else []})
-    if table.empty:
-        return table
-    matrix, first = _week_matrix(frame, end, metric, table["key"])
-    blocks = {
-        "previous": (matrix[:, -WINDOW:], matrix[:, -2 * WINDOW : -WINDOW], WINDOW * 2),
-        "year_ago": (matrix[:, -WINDOW:], matrix[:, -WINDOW - 52 : -52], WINDOW + 52),
-    }
-    span_weeks = (end - first).days // 7 + 1
-    for name, (recent, earlier, needed) in blocks.items():
-        rows = compare_windows(recent, earlier, name)
-        for i, weeks_seen in enumerate(span_weeks):
-            if weeks_seen < needed:
-                rows[i] = _too_short(name, weeks_seen, needed)
-        for field in (
-            "recent",
-            "earlier",
-            "change_pct",
-            "lower_pct",
-            "upper_pct",
-            "method",
-            "suppressed",
-        ):
-            table[f"{name}_{field}"] = [getattr(r, field) for r in rows]
+    keys = sorted(frame["key"].unique()) if not frame.empty else []
+    if not keys:
+        return pd.DataFrame({"key": keys})
+    matrix, first = _week_matrix(frame, end, metric, keys)
+    sums = {}
+    for window, (back, stop) in WINDOWS.items():
+        block = matrix[:, SPAN - stop : SPAN - back]
+        sums[f"{window}_sum"], sums[f"{window}_sq"] = window_sums(block)
+    weeks_seen = (end - first).days // 7 + 1
+    return growth_from_sums(keys, sums, np.asarray(weeks_seen))
+
+
+def growth_from_sums(keys, sums: dict, weeks_seen: np.ndarray) -> pd.DataFrame:
+    """Return ``growth_table`` columns from each key's window sums and weeks of data.
+
+    ``sums`` holds ``<window>_sum`` and ``<window>_sq`` for the windows of ``WINDOWS``;
+    ``weeks_seen`` counts the weeks from a key's first week to ``end``.
+    """
+    table = pd.DataFrame({"key": list(keys)})
+    for name in COMPARISONS:
+        columns = compare_sums(
+            sums["recent_sum"], sums["recent_sq"], sums[f"{name}_sum"], sums[f"{name}_sq"]
+        )
+        short = np.asarray(weeks_seen) < NEEDED[name]
+        for field in FIELDS:
+            columns[field][short] = None
+        columns["suppressed"][short] = _messages(weeks_seen[short], _SHORT, NEEDED[name])
+        for field in FIELDS:
+            table[f"{name}_{field}"] = pd.Series(columns[field], dtype=object)
     return table
 
 
-def _week_matrix(frame: pd.DataFrame, end: pd.Timestamp, metric: str, keys: pd.Series):
+def _week_matrix(frame: pd.DataFrame, end: pd.Timestamp, metric: str, keys: list):
     """Return a dense (key x week) matrix of the 78 weeks to ``end`` and each key's first week."""
-    span = WINDOW * 2 + 52
     row = pd.Index(keys).get_indexer(frame["key"])
     weeks = pd.to_datetime(frame["week"])
-    col = (weeks - end).dt.days.to_numpy() // 7 + span - 1
-    inside = (col >= 0) & (col < span)
-    matrix = np.zeros((len(keys), span))
+    col = (weeks - end).dt.days.to_numpy() // 7 + SPAN - 1
+    inside = (col >= 0) & (col < SPAN)
+    matrix = np.zeros((len(keys), SPAN))
     np.add.at(matrix, (row[inside], col[inside]), frame[metric].to_numpy(dtype=float)[inside])
     first = weeks.groupby(row).min().reindex(range(len(keys)))
     return matrix, pd.DatetimeIndex(first.to_numpy())
 
 
 def _too_short(comparison: str, weeks_seen: int, needed: int) -> Growth:
-    reason = f"suppressed: {weeks_seen} weeks of data, the comparison needs {needed}"
+    reason = _SHORT.format(weeks_seen, needed)
     return Growth(comparison, None, None, None, None, None, None, reason)
 
 
@@ -181,27 +228,6 @@ def growth_for(series: pd.Series, end=None) -> dict[str, Growth]:
     frame = pd.DataFrame({"key": "x", "week": series.index, "new": series.to_numpy()})
     table = growth_table(frame, end, "new")
     if table.empty:
-        return {
-            c: _too_short(c, 0, WINDOW * 2 if c == "previous" else WINDOW + 52) for c in COMPARISONS
-        }
+        return {c: _too_short(c, 0, NEEDED[c]) for c in COMPARISONS}
     row = table.iloc[0]
-    return {
-        c: Growth(
-            c,
-            _int(row[f"{c}_recent"]),
-            _int(row[f"{c}_earlier"]),
-            *(
-                _none(row[f"{c}_{f}"])
-                for f in ("change_pct", "lower_pct", "upper_pct", "method", "suppressed")
-            ),
-        )
-        for c in COMPARISONS
-    }
-
-
-def _int(value) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
-
-
-def _none(value):
-    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+    return {c: Growth(c, *(row[f"{c}_{f}"] for f in FIELDS)) for c in COMPARISONS}

@@ -1,7 +1,9 @@
 """Trend tables for a place: occupations and skills with growth, intensity and projections.
 
 These are the data functions behind the trends page, the JSON API and ``jobatlas trends show``.
-Growth compares the 13 weeks ending at the latest complete stored week (see ``growth``).
+Growth compares the 13 weeks ending at the latest complete stored week (see ``growth``); the
+refresh stores it for every series (``growth_store``), and a table computes it from the series
+only when the stored rows are for another week.
 Posting intensity is active postings in that week per 1,000 employed (OEWS May 2025 employment
 for the metro, state or nation; Craigslist areas use their metro). The BLS 2024-34 projected
 employment change is shown next to the posting-based growth.
@@ -12,19 +14,19 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import Engine, select
 
 from jobatlas.trends.forecast import forecast_series
-from jobatlas.trends.growth import COMPARISONS, growth_for, growth_table
+from jobatlas.trends.growth import COMPARISONS, FIELDS, growth_for, growth_table
+from jobatlas.trends.growth_store import growth_end, read_growth
 from jobatlas.trends.series import (
     NATION,
     SOC_LEVELS,
     latest_week,
     read_series,
-    week_start,
     weekly_values,
 )
 from jobatlas.trends.tables import trend_series
@@ -163,12 +165,10 @@ def _has_rows(engine: Engine, geo_level: str, geo: str) -> bool:
 
 def end_week(engine: Engine, today: date | None = None) -> date:
     """Return the latest complete stored week; 404 when nothing has been refreshed."""
-    latest = latest_week(engine)
-    if latest is None:
+    end = growth_end(latest_week(engine), today or datetime.now(UTC).date())
+    if end is None:
         raise TrendsError(404, "no trend series are stored yet; run `jobatlas trends refresh`")
-    today = today or datetime.now(UTC).date()
-    # The current week is still filling up; growth over it would look like a fall.
-    return min(latest, week_start(today) - timedelta(weeks=1))
+    return end
 
 
 def _check(metric: str, level: str, levels=LEVELS) -> None:
@@ -193,27 +193,54 @@ def occupation_table(
     if job_zone is not None and job_zone not in range(1, 6):
         raise TrendsError(400, f"job_zone must be 1 to 5, not {job_zone!r}")
     end = end_week(engine, today)
-    frame = read_series(engine, level=level, geo_level=place.geo_level, geo=place.geo)
-    frame = frame[frame["week"] <= pd.Timestamp(end)]
-    if frame.empty:
+    growth = growth_rows(engine, "occupation", place, metric, end, level=level)
+    if not growth:
         raise TrendsError(404, f"no postings stored for {place.label} up to {end.isoformat()}")
     reference = reference or _reference()
-    growth = growth_table(frame, end, metric).set_index("key")
-    latest = frame[frame["week"] == pd.Timestamp(end)].set_index("key")["active"]
     info = _occupation_info(reference, level)
     rows = []
-    for key, row in growth.iterrows():
-        zone = info["job_zone"].get(key)
+    for row in growth:
+        zone = info["job_zone"].get(row["key"])
         if job_zone is not None and zone != job_zone:
             continue
-        rows.append(
-            _occupation_row(key, row, int(latest.get(key, 0)), info, zone, place, reference)
-        )
+        rows.append(_occupation_row(row, info, zone, place, reference))
     rows.sort(key=lambda r: r["code"])
     return Table(place, end, level, metric, rows)
 
 
-def _occupation_row(key, row, active, info, zone, place, reference) -> dict:
+def growth_rows(
+    engine: Engine,
+    dimension: str,
+    place: Place,
+    metric: str,
+    end: date,
+    *,
+    level: str | None = None,
+    keys: list[str] | None = None,
+) -> list[dict]:
+    """Return growth rows (``key``, ``level``, ``active``, growth columns) of a place at ``end``.
+
+    Read from ``trend_growth`` when the last refresh computed it for ``end``, else computed
+    from the stored series (same figures: both go through ``growth.growth_from_sums``).
+    """
+    where = {"dimension": dimension, "geo_level": place.geo_level, "geo": place.geo}
+    stored = read_growth(engine, **where, metric=metric, end=end, level=level, keys=keys)
+    if stored is not None:
+        return stored
+    frame = read_series(engine, **where, level=level, keys=keys)
+    frame = frame[frame["week"] <= pd.Timestamp(end)]
+    if frame.empty:
+        return []
+    table = growth_table(frame, end, metric)
+    at_end = frame[frame["week"] == pd.Timestamp(end)]
+    table["active"] = table["key"].map(at_end.groupby("key")["active"].sum()).fillna(0)
+    table["active"] = table["active"].astype(int).astype(object)
+    table["level"] = table["key"].map(frame.drop_duplicates("key").set_index("key")["level"])
+    return table.to_dict("records")
+
+
+def _occupation_row(row, info, zone, place, reference) -> dict:
+    key, active = row["key"], row["active"]
     out = {
         "code": key,
         "title": info["title"].get(key, key),
@@ -224,30 +251,16 @@ def _occupation_row(key, row, active, info, zone, place, reference) -> dict:
     }
     for comparison in COMPARISONS:
         prefix = "" if comparison == "previous" else "year_ago_"
-        for name in (
-            "recent",
-            "earlier",
-            "change_pct",
-            "lower_pct",
-            "upper_pct",
-            "method",
-            "suppressed",
-        ):
+        for name in FIELDS:
             value = row[f"{comparison}_{name}"]
             out[prefix + name] = None if _missing(value) else _plain(value)
     return out
 
 
-_GROWTH_FIELDS = (
-    "recent", "earlier", "change_pct", "lower_pct", "upper_pct", "method", "suppressed",
-)
-
-
 def _previous_window(row) -> dict:
     """Return the growth against the previous 13 weeks of one growth-table row, JSON-ready."""
     return {
-        n: None if _missing(row[f"previous_{n}"]) else _plain(row[f"previous_{n}"])
-        for n in _GROWTH_FIELDS
+        n: None if _missing(row[f"previous_{n}"]) else _plain(row[f"previous_{n}"]) for n in FIELDS
     }
 
 
@@ -261,22 +274,55 @@ def _plain(value):
 
 def intensity(active: int, soc: str, place: Place, reference) -> float | None:
     """Return active postings per 1,000 employed (OEWS), None without an employment estimate."""
-    wages = reference.wages
-    code = "00-0000" if soc == "all" else soc
-    try:
-        if place.geo_level == "nation":
-            wage = wages.national(code)
-        elif place.cbsa:
-            wage = wages.metro(code, place.cbsa)
-        elif place.state:
-            wage = wages.state(code, place.state)
-        else:
-            return None
-    except ValueError:
+    employment = _employment(reference, place, "00-0000" if soc == "all" else soc)
+    return None if employment is None else round(active / employment * 1000, 3)
+
+
+_EMPLOYMENT_CACHE: dict[int, tuple[object, dict]] = {}
+
+
+def _employment(reference, place: Place, code: str) -> float | None:
+    """Return OEWS employment of ``code`` in ``place`` (exact SOC match only), else None."""
+    if place.geo_level == "nation":
+        where = ("nation", NATION)
+    elif place.cbsa:
+        where = ("metro", place.cbsa)
+    elif place.state:
+        where = ("state", place.state)
+    else:
         return None
-    if wage is None or not wage.employment or wage.match != "exact":
-        return None
-    return round(active / wage.employment * 1000, 3)
+    cached = _EMPLOYMENT_CACHE.get(id(reference))
+    # Keep the reference object with the entry, so its id cannot be reused by another one.
+    if cached is None or cached[0] is not reference:
+        cached = _EMPLOYMENT_CACHE[id(reference)] = (reference, {})
+    places = cached[1]
+    if where not in places:
+        # One filter per place and process: a table asks for hundreds of codes at once.
+        places[where] = _place_employment(reference.wages, *where)
+    return places[where].get(code)
+
+
+def _place_employment(wages, kind: str, geo: str) -> dict[str, float]:
+    """Return employment by SOC code for one OEWS area (codes the wage lookups match exactly)."""
+    from jobatlas.reference.states import find_state
+    from jobatlas.reference.wages import NATIONAL_AREA
+
+    if kind == "nation":
+        frame, area = wages.national_frame, NATIONAL_AREA
+    elif kind == "metro":
+        frame, area = wages.metro_frame, f"00{geo}"
+    else:
+        found = find_state(geo)
+        if found is None:
+            return {}
+        frame, area = wages.state_frame, f"{found.fips}00000"
+    rows = frame[frame["area"] == area]
+    codes = wages.resolver.codes
+    return {
+        code: employment
+        for code, employment in zip(rows["code"].tolist(), rows["employment"].tolist(), strict=True)
+        if code in codes and employment and employment == employment  # NaN: no estimate
+    }
 
 
 _INFO_CACHE: dict[tuple[int, str], tuple[object, dict]] = {}
@@ -327,19 +373,17 @@ def skills_table(
     """Return skills, tools and credentials asked for in ``place``, with their growth."""
     _check(metric, "skill", levels=("skill",))
     end = end_week(engine, today)
-    frame = read_series(engine, dimension="skill", geo_level=place.geo_level, geo=place.geo)
-    frame = frame[frame["week"] <= pd.Timestamp(end)]
-    if frame.empty:
+    growth = growth_rows(engine, "skill", place, metric, end)
+    if not growth:
         raise TrendsError(404, f"no skills found in postings for {place.label}")
-    kinds = frame.drop_duplicates("key").set_index("key")["level"]
-    growth = growth_table(frame, end, metric).set_index("key")
     rows = []
-    for key, row in growth.iterrows():
+    for row in growth:
+        key = row["key"]
         rows.append(
             {
                 "skill_id": key,
                 "name": key.split(":", 1)[-1],
-                "kind": kinds.get(key),
+                "kind": row["level"],
                 **_previous_window(row),
             }
         )
@@ -439,23 +483,21 @@ def local_growth(engine: Engine, codes, area: str | None, *, today: date | None 
             socs[code] = None
             socs[f"error:{code}"] = str(exc)
     wanted = sorted({s for s in socs.values() if s and not s.startswith("error")})
-    frame = read_series(
-        engine, level="detailed", keys=wanted, geo_level=place.geo_level, geo=place.geo
-    )
-    table = growth_table(frame, end, "new").set_index("key") if not frame.empty else None
+    growth = growth_rows(engine, "occupation", place, "new", end, level="detailed", keys=wanted)
+    table = {row["key"]: row for row in growth}
     out = {}
     for code in codes:
         soc = socs.get(code)
         if soc is None:
             out[code] = {"suppressed": socs.get(f"error:{code}", "not a SOC code")}
-        elif table is None or soc not in table.index:
+        elif soc not in table:
             out[code] = {
                 "soc": soc,
                 "place": place.to_dict(),
                 "suppressed": f"no postings stored for {soc} in {place.label}",
             }
         else:
-            row = table.loc[soc]
+            row = table[soc]
             out[code] = {
                 "soc": soc,
                 "place": place.to_dict(),

@@ -47,6 +47,7 @@ from sqlalchemy import (
 )
 
 from jobatlas.storage.models import PostingOccupationRow, PostingRow
+from jobatlas.trends.growth_store import growth_is_current, write_growth
 from jobatlas.trends.tables import trend_posting_skills, trend_refreshes, trend_series
 
 logger = logging.getLogger(__name__)
@@ -203,12 +204,19 @@ def refresh(
     geo=None,
     now: datetime | None = None,
 ) -> RefreshResult:
-    """Recompute the weekly series for every week touched since the last refresh."""
+    """Recompute the weekly series for every week touched since the last refresh.
+
+    Ends by storing the growth of every series (``growth_store.write_growth``) in the same
+    transaction; with nothing to recount it still does so once a new week has begun.
+    """
     now = now or datetime.now(UTC)
     previous = None if full else last_watermark(engine)
     scanned = scan_skills(engine, previous, vocabulary) if skills else 0
     from_week = None if previous is None else dirty_from(engine, previous)
     if previous is not None and from_week is None:
+        with engine.begin() as connection:
+            if not growth_is_current(connection, now.date()):  # a new week has begun
+                write_growth(connection, now.date())
         _log_refresh(engine, now, previous, None, 0)
         return RefreshResult(from_week=from_week, rows=0, jobs=0, skills_scanned=scanned)
     dimensions = ["occupation", "skill"] if skills else ["occupation"]
@@ -227,6 +235,7 @@ def refresh(
                 written += stage.skill_series()
         finally:
             stage.drop()
+        write_growth(connection, now.date())
         connection.execute(
             insert(trend_refreshes).values(
                 started_at=now,

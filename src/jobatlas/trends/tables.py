@@ -1,12 +1,12 @@
 """Tables of the trends feature: weekly series, posting skills and the refresh watermark.
 
-They live on the storage ``Base.metadata`` so the schema drift check covers them; migration
-``0002_trend_series`` creates them.
+They live on the storage ``Base.metadata`` so the schema drift check covers them; migrations
+``0002_trend_series`` and ``0007_trend_growth`` create them.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Index, Integer, String, Table
+from sqlalchemy import Column, Date, Float, Index, Integer, String, Table
 
 from jobatlas.storage.models import Base, BigId, UTCDateTime
 
@@ -49,4 +49,45 @@ trend_refreshes = Table(
     Column("watermark", UTCDateTime, nullable=False),
     Column("from_week", Date, nullable=True),
     Column("rows", Integer, nullable=False),
+)
+
+
+# Growth of every occupation (SOC levels above "all") and skill series at the end week of the
+# last refresh, one row per series and metric: the refresh writes it, the pages and API read
+# it instead of computing intervals per request. Columns follow ``growth.growth_table``.
+GROWTH_FIELDS = (
+    "recent",
+    "earlier",
+    "change_pct",
+    "lower_pct",
+    "upper_pct",
+    "method",
+    "suppressed",
+)
+_GROWTH_TYPES = {
+    "recent": Integer,
+    "earlier": Integer,
+    "change_pct": Float,
+    "lower_pct": Float,
+    "upper_pct": Float,
+    "method": lambda: String(20),
+    "suppressed": lambda: String(120),
+}
+trend_growth = Table(
+    "trend_growth",
+    metadata,
+    # Key order: the rows of one place, then its table (dimension, metric, level) are one range.
+    Column("geo_level", String(8), primary_key=True),
+    Column("geo", String(40), primary_key=True),
+    Column("dimension", String(12), primary_key=True),
+    Column("metric", String(8), primary_key=True),
+    Column("level", String(12), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("end_week", Date, nullable=False),
+    Column("active", Integer, nullable=False),  # active postings in the end week
+    *(
+        Column(f"{comparison}_{name}", _GROWTH_TYPES[name](), nullable=True)
+        for comparison in ("previous", "year_ago")
+        for name in GROWTH_FIELDS
+    ),
 )

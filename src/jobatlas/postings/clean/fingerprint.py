@@ -7,6 +7,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from typing import Any
 
 from jobatlas.postings.records import Posting
 
@@ -43,7 +44,11 @@ def content_fingerprint(title: str, body: str) -> str:
 
 def fingerprint(posting: Posting) -> Posting:
     """Set the posting's ``fingerprint`` from its title and body."""
+    changes = fingerprint_changes(posting)
+    return dataclasses.replace(posting, **changes) if changes else posting
+
+
+def fingerprint_changes(posting: Posting) -> dict[str, Any]:
+    """Return the fields :func:`fingerprint` changes."""
     value = content_fingerprint(posting.title, posting.body)
-    if value == posting.fingerprint:
-        return posting
-    return dataclasses.replace(posting, fingerprint=value)
+    return {} if value == posting.fingerprint else {"fingerprint": value}

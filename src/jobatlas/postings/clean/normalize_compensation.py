@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from typing import Any
 
 from jobatlas.postings.records import Compensation, Posting
 
@@ -41,9 +42,21 @@ _UNITS = {
     "year": _PER + r"(?:year|yr|annum)\b|annual(?:ly)?|\bsalar(?:y|ied)\b|\bp\.?a\.?\b",
     "piece": _PER + r"(?:piece|mile|load|delivery|job|unit|stop|visit|route)\b",
 }
-_UNIT_PATTERNS = {unit: re.compile(pattern, re.IGNORECASE) for unit, pattern in _UNITS.items()}
+# One alternation finds the earliest unit word in a single scan; at equal positions the first
+# alternative wins, so the units go in name order as ``min((start, unit))`` would pick them.
+# Every unit word starts with a letter or "/": the lookahead skips digits, "$" and spaces
+# without trying each alternative there (three times faster).
+_UNIT = re.compile(
+    "(?=[/a-z])(?:"
+    + "|".join(f"(?P<{unit}>{pattern})" for unit, pattern in sorted(_UNITS.items()))
+    + ")",
+    re.IGNORECASE,
+)
 _FOLLOWING_WINDOW = 28
 _NOT_PAY = re.compile(r"bonus|sign[- ]?on|signing|referral|deposit|fee\b", re.IGNORECASE)
+# Every _NOT_PAY word contains one of these; most pay text has none, and then no amount is a bonus.
+_MAYBE_NOT_PAY = re.compile(r"bonus|sign|referral|deposit|fee", re.IGNORECASE)
+_AFTER_END = re.compile(r"[$,;]")
 _CENTS = re.compile(r"\.\d\d$")
 
 
@@ -59,11 +72,12 @@ def parse_compensation(text: str | None) -> Compensation:
         return Compensation(raw=None)
     raw = " ".join(text.split())
     cleaned = _NOT_MONEY.sub(" ", raw)
-    match = _first_amount(cleaned)
+    anywhere = _unit_in(cleaned)
+    match = _first_amount(cleaned, has_unit=anywhere is not None)
     if match is None:
         return Compensation(raw=raw)
     low, high = _amounts(match)
-    unit = _unit(cleaned, match)
+    unit = _unit_in(cleaned[match.end() : match.end() + _FOLLOWING_WINDOW]) or anywhere
     signed = bool(match["low_cur"] or match["high_cur"])
     if low is None or not _plausible(low, high, unit, signed):
         return Compensation(raw=raw)
@@ -79,22 +93,36 @@ def parse_compensation(text: str | None) -> Compensation:
 
 def normalize_compensation(posting: Posting) -> Posting:
     """Fill the parsed pay fields from ``compensation.raw`` when the source gave none."""
+    changes = compensation_changes(posting)
+    return dataclasses.replace(posting, **changes) if changes else posting
+
+
+def compensation_changes(posting: Posting) -> dict[str, Any]:
+    """Return the fields :func:`normalize_compensation` changes (none if nothing to parse)."""
     pay = posting.compensation
     if pay.raw is None or pay.min_amount is not None or pay.max_amount is not None:
-        return posting
+        return {}
     parsed = parse_compensation(pay.raw)
     unit = parsed.unit or pay.unit
-    parsed = dataclasses.replace(parsed, raw=pay.raw, currency=pay.currency, unit=unit)
-    return dataclasses.replace(posting, compensation=parsed)
+    return {
+        "compensation": Compensation(
+            raw=pay.raw,
+            min_amount=parsed.min_amount,
+            max_amount=parsed.max_amount,
+            unit=unit,
+            currency=pay.currency,
+        )
+    }
 
 
-def _first_amount(text: str) -> re.Match[str] | None:
-    matches = [m for m in _RANGE.finditer(text) if not _is_bonus(text, m)]
+def _first_amount(text: str, has_unit: bool) -> re.Match[str] | None:
+    matches = list(_RANGE.finditer(text))
+    if _MAYBE_NOT_PAY.search(text):
+        matches = [m for m in matches if not _is_bonus(text, m)]
     # Amounts with a currency sign win over bare numbers ("2 years experience, $18/hr").
     with_sign = [m for m in matches if m["low_cur"] or m["high_cur"]]
     if with_sign:
         return with_sign[0]
-    has_unit = _unit_anywhere(text) is not None
     for match in matches:
         if has_unit or _CENTS.search(match["high"] or match["low"]):
             return match
@@ -104,7 +132,7 @@ def _first_amount(text: str) -> re.Match[str] | None:
 def _is_bonus(text: str, match: re.Match[str]) -> bool:
     # Only the words right by this amount count: "$18/hr plus $500 sign-on bonus" is $18/hr.
     before = text[max(0, match.start() - 12) : match.start()]
-    after = re.split(r"[$,;]", text[match.end() : match.end() + 20], maxsplit=1)[0]
+    after = _AFTER_END.split(text[match.end() : match.end() + 20], maxsplit=1)[0]
     return _NOT_PAY.search(before + " " + after) is not None
 
 
@@ -128,19 +156,10 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _unit(text: str, match: re.Match[str]) -> str | None:
-    return _unit_after(text, match) or _unit_anywhere(text)
-
-
-def _unit_after(text: str, match: re.Match[str]) -> str | None:
-    following = text[match.end() : match.end() + _FOLLOWING_WINDOW]
-    found = [(m.start(), unit) for unit, p in _UNIT_PATTERNS.items() if (m := p.search(following))]
-    return min(found)[1] if found else None
-
-
-def _unit_anywhere(text: str) -> str | None:
-    found = [(m.start(), unit) for unit, p in _UNIT_PATTERNS.items() if (m := p.search(text))]
-    return min(found)[1] if found else None
+def _unit_in(text: str) -> str | None:
+    """Return the unit whose word comes first in ``text``."""
+    found = _UNIT.search(text)
+    return found.lastgroup if found else None
 
 
 def _guess_unit(amount: float) -> str | None:

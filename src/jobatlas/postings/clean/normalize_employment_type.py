@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 from jobatlas.postings.records import Posting
 
@@ -37,7 +38,11 @@ def parse_employment_type(text: str | None) -> str | None:
 
 def normalize_employment_type(posting: Posting) -> Posting:
     """Replace the posting's employment type with its schema.org value (``None`` if unknown)."""
+    changes = employment_type_changes(posting)
+    return dataclasses.replace(posting, **changes) if changes else posting
+
+
+def employment_type_changes(posting: Posting) -> dict[str, Any]:
+    """Return the fields :func:`normalize_employment_type` changes."""
     value = parse_employment_type(posting.employment_type)
-    if value == posting.employment_type:
-        return posting
-    return dataclasses.replace(posting, employment_type=value)
+    return {} if value == posting.employment_type else {"employment_type": value}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from typing import Any
 
 from jobatlas.postings.records import Posting
 from jobatlas.reference.states import BY_NAME, BY_USPS
@@ -55,6 +56,12 @@ def normalize_locality(text: str | None) -> str | None:
 
 def normalize_location(posting: Posting) -> Posting:
     """Normalize region, ZIP, locality and coordinates; take "City, ST 12345" apart if needed."""
+    changes = location_changes(posting)
+    return dataclasses.replace(posting, **changes) if changes else posting
+
+
+def location_changes(posting: Posting) -> dict[str, Any]:
+    """Return the fields :func:`normalize_location` changes."""
     locality = normalize_locality(posting.locality)
     region = normalize_region(posting.region)
     postal_code = normalize_postal_code(posting.postal_code)
@@ -72,6 +79,4 @@ def normalize_location(posting: Posting) -> Posting:
         "latitude": latitude,
         "longitude": longitude,
     }
-    if all(getattr(posting, name) == value for name, value in values.items()):
-        return posting
-    return dataclasses.replace(posting, **values)
+    return {name: value for name, value in values.items() if getattr(posting, name) != value}
