@@ -97,7 +97,8 @@ def test_evidence_many_matches_evidence_row_by_row():
 
 def test_fast_featurize_equals_the_pipeline_transform():
     model = OccupationClassifier(min_df=1).fit(TEXTS, LABELS)
-    texts = np.array(["TRUCK DRIVERS", "prep cook &amp; cashier", "zzz"], dtype=object)
+    texts = np.array(["TRUCK DRIVERS", "prep cook &amp; cashier", "zzz", "", "Niñera",
+                      "Line cook\nPrep cook, Grill cook - 2019-2021\nCashier"], dtype=object)
     fast = model.featurize(texts)
     slow = model.pipeline_.named_steps["features"].transform(texts).tocsr()
     assert fast.shape == slow.shape and abs(fast - slow).max() == 0

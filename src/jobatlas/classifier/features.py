@@ -8,6 +8,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from jobatlas.classifier.text import normalize_text, title_head
 
@@ -76,7 +77,54 @@ def transform(features: Pipeline, texts) -> sp.csr_matrix:
     for name, transformer, column in vectorize.transformers_:
         if isinstance(transformer, str):  # "drop" or "passthrough" of unused columns
             continue
-        block = transformer.transform(prepared[:, column])
+        block = tfidf_transform(transformer, prepared[:, column])
         weight = weights.get(name, 1.0)
         blocks.append(block * weight if weight != 1.0 else block)
     return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+
+def tfidf_transform(vectorizer, documents) -> sp.csr_matrix:
+    """Return ``vectorizer.transform(documents)`` for a fitted ``TfidfVectorizer``.
+
+    The same counting, sublinear tf, idf and l2 steps in the same order (so the same floats),
+    without the per-call parameter and input validation, which costs more than the counting
+    for a title (about 0.3 ms of a 0.5 ms transform). Other settings use ``transform``.
+    """
+    if not _plain_tfidf(vectorizer):
+        return vectorizer.transform(documents)
+    analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    columns: list[int] = []
+    counts: list[int] = []
+    indptr = [0]
+    for document in documents:
+        counter: dict[int, int] = {}
+        for gram in analyze(document):
+            column = vocabulary.get(gram)
+            if column is not None:
+                counter[column] = counter.get(column, 0) + 1
+        columns.extend(counter)
+        counts.extend(counter.values())
+        indptr.append(len(columns))
+    matrix = sp.csr_matrix(
+        (np.asarray(counts, dtype=vectorizer.dtype), np.asarray(columns, dtype=np.int32),
+         np.asarray(indptr, dtype=np.int32)),
+        shape=(len(indptr) - 1, len(vocabulary)),
+    )
+    matrix.sort_indices()
+    if vectorizer.sublinear_tf:
+        np.log(matrix.data, matrix.data)
+        matrix.data += 1.0
+    if vectorizer.use_idf:
+        matrix.data *= vectorizer.idf_[matrix.indices]
+    if vectorizer.norm == "l2":
+        inplace_csr_row_normalize_l2(matrix)
+    return matrix
+
+
+def _plain_tfidf(vectorizer) -> bool:
+    return (
+        isinstance(vectorizer, TfidfVectorizer)
+        and vectorizer.norm in ("l2", None)
+        and not vectorizer.binary
+        and np.dtype(vectorizer.dtype).kind == "f"
+    )

@@ -1,0 +1,33 @@
+"""The fast TF-IDF transform gives exactly what scikit-learn's transform gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from jobatlas.classifier.features import tfidf_transform
+
+TRAIN = ["truck driver", "delivery truck driver", "line cook", "prep cook", "cashier",
+         "home health aide", "forklift operator", "warehouse associate"]
+NEW = ["Truck Drivers", "cook cook cook", "zzz", "", "forklift and truck", "Niñera"]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True},
+        {"analyzer": "word", "ngram_range": (1, 2), "sublinear_tf": True, "dtype": np.float32},
+        {"analyzer": "word", "norm": None, "use_idf": False},
+        {"analyzer": "word", "norm": "l1"},  # not plain: falls back to transform
+        {"analyzer": "word", "binary": True},  # not plain: falls back to transform
+        {"analyzer": str.split, "lowercase": False, "min_df": 2},
+    ],
+)
+def test_tfidf_transform_equals_sklearn(settings):
+    vectorizer = TfidfVectorizer(**settings).fit(TRAIN)
+    fast = tfidf_transform(vectorizer, NEW)
+    slow = vectorizer.transform(NEW).tocsr()
+    assert fast.shape == slow.shape and fast.dtype == slow.dtype
+    assert abs(fast - slow).max() == 0
+    assert np.array_equal(fast.indptr, slow.indptr) and np.array_equal(fast.indices, slow.indices)
