@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
@@ -92,16 +94,15 @@ def tfidf_transform(vectorizer, documents) -> sp.csr_matrix:
     """
     if not _plain_tfidf(vectorizer):
         return vectorizer.transform(documents)
-    analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    vocabulary = vectorizer.vocabulary_
+    columns_of = _column_reader(vectorizer)
     columns: list[int] = []
     counts: list[int] = []
     indptr = [0]
     for document in documents:
         counter: dict[int, int] = {}
-        for gram in analyze(document):
-            column = vocabulary.get(gram)
-            if column is not None:
-                counter[column] = counter.get(column, 0) + 1
+        for column in columns_of(document):
+            counter[column] = counter.get(column, 0) + 1
         columns.extend(counter)
         counts.extend(counter.values())
         indptr.append(len(columns))
@@ -119,6 +120,46 @@ def tfidf_transform(vectorizer, documents) -> sp.csr_matrix:
     if vectorizer.norm == "l2":
         inplace_csr_row_normalize_l2(matrix)
     return matrix
+
+
+# Vocabulary columns of each word's character n-grams, per fitted vectorizer. A resume has
+# thousands of n-grams but a few hundred words, and words recur across requests.
+_WORD_COLUMNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+WORD_CACHE_SIZE = 200_000
+
+
+def _column_reader(vectorizer):
+    """Return a function from a document to the vocabulary columns of its n-grams."""
+    analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    if not _word_local_char_ngrams(vectorizer):
+        return lambda document: [c for c in map(vocabulary.get, analyze(document))
+                                 if c is not None]
+    cache = _WORD_COLUMNS.setdefault(vectorizer, {})
+    lowercase = vectorizer.lowercase
+
+    def read(document: str) -> list[int]:
+        found: list[int] = []
+        for word in (document.lower() if lowercase else document).split():
+            columns = cache.get(word)
+            if columns is None:
+                # char_wb n-grams never cross a space: analyzing one word alone gives its share.
+                columns = [c for c in map(vocabulary.get, analyze(word)) if c is not None]
+                if len(cache) >= WORD_CACHE_SIZE:
+                    cache.clear()
+                cache[word] = columns
+            found.extend(columns)
+        return found
+
+    return read
+
+
+def _word_local_char_ngrams(vectorizer) -> bool:
+    return (
+        vectorizer.analyzer == "char_wb"
+        and vectorizer.preprocessor is None
+        and vectorizer.strip_accents is None
+        and vectorizer.input == "content"
+    )
 
 
 def _plain_tfidf(vectorizer) -> bool:
