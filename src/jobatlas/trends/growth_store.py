@@ -22,20 +22,19 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
     not_,
     select,
     text,
 )
 from sqlalchemy.types import Float
 
+from jobatlas.storage.sql import bulk_insert
 from jobatlas.trends.growth import WINDOWS, growth_from_sums
 from jobatlas.trends.tables import trend_growth, trend_series
 
 logger = logging.getLogger(__name__)
 
 METRICS = ("new", "active")
-_INSERT_CHUNK = 5000
 _WORK_MEM = "256MB"
 _COLUMNS = [c.name for c in trend_growth.columns]
 
@@ -49,25 +48,26 @@ def growth_end(latest: date | None, today: date) -> date | None:
     return min(latest, monday - timedelta(weeks=1))
 
 
-def _latest_week(connection: Connection) -> date | None:
-    latest = connection.execute(select(func.max(trend_series.c.week))).scalar()
-    if isinstance(latest, str):  # SQLite returns an aggregate's date as text
-        latest = date.fromisoformat(latest)
-    return latest
+def _stored_date(value) -> date | None:
+    # SQLite returns an aggregate of dates as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def latest_series_week(connection: Connection) -> date | None:
+    """Return the latest week with stored series (None when nothing is stored)."""
+    return _stored_date(connection.execute(select(func.max(trend_series.c.week))).scalar())
 
 
 def growth_is_current(connection: Connection, today: date) -> bool:
     """Return whether ``trend_growth`` holds the growth at today's end week."""
     stored = connection.execute(select(func.max(trend_growth.c.end_week))).scalar()
-    if isinstance(stored, str):
-        stored = date.fromisoformat(stored)
-    return stored == growth_end(_latest_week(connection), today)
+    return _stored_date(stored) == growth_end(latest_series_week(connection), today)
 
 
 def write_growth(connection: Connection, today: date) -> int:
     """Replace ``trend_growth`` with the growth of every series at the current end week."""
     connection.execute(delete(trend_growth))
-    end = growth_end(_latest_week(connection), today)
+    end = growth_end(latest_series_week(connection), today)
     if end is None:
         return 0
     if connection.dialect.name == "postgresql":
@@ -78,7 +78,8 @@ def write_growth(connection: Connection, today: date) -> int:
     if sums.empty:
         return 0
     rows = _growth_rows(sums, end)
-    _insert(connection, rows)
+    # COPY on PostgreSQL: several times faster than INSERTs for hundreds of thousands of rows.
+    bulk_insert(connection, trend_growth, rows.to_dict("records"))
     logger.info("trend growth at %s: %d rows", end, len(rows))
     return len(rows)
 
@@ -126,27 +127,9 @@ def _growth_rows(sums: pd.DataFrame, end: date) -> pd.DataFrame:
         parts.append(pd.concat([keys.assign(metric=metric), table], axis=1))
     rows = pd.concat(parts, ignore_index=True)
     rows["end_week"] = end
-    # Python ints: the PostgreSQL driver does not adapt numpy integers.
-    rows["active"] = pd.Series(
-        np.tile(np.asarray(sums["end_active"], dtype=np.int64), len(METRICS)).tolist(),
-        dtype=object,
-    )
+    rows["active"] = np.tile(np.asarray(sums["end_active"], dtype=np.int64), len(METRICS))
     # Index order makes the bulk write append to the index instead of splitting pages.
     return rows.sort_values(["geo_level", "geo", "dimension", "metric", "level", "key"])[_COLUMNS]
-
-
-def _insert(connection: Connection, rows: pd.DataFrame) -> None:
-    records = zip(*(rows[name].tolist() for name in _COLUMNS), strict=True)
-    if connection.dialect.name == "postgresql":
-        # COPY: several times faster than batched INSERTs for hundreds of thousands of rows.
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY trend_growth ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            for record in records:
-                copy.write_row(record)
-        return
-    batch = [dict(zip(_COLUMNS, record, strict=True)) for record in records]
-    for i in range(0, len(batch), _INSERT_CHUNK):
-        connection.execute(insert(trend_growth), batch[i : i + _INSERT_CHUNK])
 
 
 def read_growth(

@@ -47,7 +47,7 @@ from sqlalchemy import (
 )
 
 from jobatlas.storage.models import PostingOccupationRow, PostingRow
-from jobatlas.trends.growth_store import growth_is_current, write_growth
+from jobatlas.trends.growth_store import growth_is_current, latest_series_week, write_growth
 from jobatlas.trends.tables import trend_posting_skills, trend_refreshes, trend_series
 
 logger = logging.getLogger(__name__)
@@ -586,10 +586,7 @@ def read_series(
 def latest_week(engine: Engine) -> date | None:
     """Return the latest week with stored series (None when nothing is stored)."""
     with engine.connect() as connection:
-        value = connection.execute(select(func.max(trend_series.c.week))).scalar()
-    if isinstance(value, str):
-        value = date.fromisoformat(value)
-    return value
+        return latest_series_week(connection)
 
 
 def weekly_values(frame: pd.DataFrame, metric: str, end: date) -> pd.Series:
