@@ -105,6 +105,8 @@ class RecommenderIndex:
     technology: dict[str, list[str]]  # software employers ask for (O*NET "in demand")
     vocabulary: SkillVocabulary
     _word_keys: dict[str, frozenset[str]] = field(repr=False, default_factory=dict)
+    # Outlook and pay nudges of each occupation (see ``_tie_breaker``), by code.
+    tie_breakers: dict[str, float] = field(repr=False, default_factory=dict)
 
     def local_wage(self, ref, soc: str, location) -> WageSummary | None:
         """Return pay in the location's metro area or state (memoized per reference data)."""
@@ -122,10 +124,11 @@ class RecommenderIndex:
         technology = _key_technology(ref)
         word_keys = {name: frozenset(stems(name)) for names_ in (*tools.values(),
                      *technology.values()) for name in names_}
+        facts = {code: _facts(ref, code) for code in codes}
         return cls(
             codes=codes,
             position=position,
-            facts={code: _facts(ref, code) for code in codes},
+            facts=facts,
             element_names=names,
             element_kinds=kinds,
             importance=importance,
@@ -139,6 +142,7 @@ class RecommenderIndex:
             technology=technology,
             vocabulary=SkillVocabulary.from_reference(ref),
             _word_keys=word_keys,
+            tie_breakers={code: _tie_breaker(facts[code]) for code in codes},
         )
 
 
@@ -346,13 +350,16 @@ def _moves(words, matches, mentions, ref, index, zones, location, related_k) -> 
     ranked = []
     for i, (code, (relation, via)) in enumerate(candidates.items()):
         fit = 0.5 * skill_fit[i] + 0.2 * min(1.0, text_fit[i] / 0.3) + 0.3 * relation
-        ranked.append((fit + _tie_breaker(index.facts[code]), code, via, i))
+        ranked.append((fit + index.tie_breakers[code], code, via, i))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     held = held_credentials(mentions)
     mentioned = frozenset(words)
+    # What the person's own occupations use: the same for every move.
+    have = {kind: {name for m in sources for name in items.get(m.code, ())}
+            for kind, items in (("tool", index.tools), ("technology", index.technology))}
     return [
         _move_result(ref, index, code, score, float(skill_fit[i]), float(text_fit[i]), via,
-                     _gaps(index, code, person, sources, held, mentioned), location)
+                     _gaps(index, code, person, have, held, mentioned), location)
         for score, code, via, i in ranked[:related_k]
     ]
 
@@ -425,12 +432,12 @@ def _tie_breaker(facts: OccupationFacts) -> float:
     return 0.03 * growth_part + 0.02 * pay_part
 
 
-def _gaps(index, code, person, sources, held, mentioned) -> list[SkillGap]:
+def _gaps(index, code, person, have, held, mentioned) -> list[SkillGap]:
     gaps = _rating_gaps(index, code, person)
     gaps += _credential_gaps(code, held)
-    own = [m.code for m in sources]
-    gaps += _item_gaps(index, index.tools, code, own, mentioned, "tool", 3)
-    gaps += _item_gaps(index, index.technology, code, own, mentioned, "technology", 2)
+    gaps += _item_gaps(index, index.tools, code, have["tool"], mentioned, "tool", 3)
+    gaps += _item_gaps(index, index.technology, code, have["technology"], mentioned,
+                       "technology", 2)
     return gaps[:MAX_GAPS]
 
 
@@ -463,8 +470,7 @@ def _credential_gaps(code: str, held: set[str]) -> list[SkillGap]:
     ]
 
 
-def _item_gaps(index, items, code, own, mentioned, kind, limit) -> list[SkillGap]:
-    have = {name for source in own for name in items.get(source, ())}
+def _item_gaps(index, items, code, have, mentioned, kind, limit) -> list[SkillGap]:
     gaps = []
     for name in items.get(code, ()):
         if name in have or index._word_keys.get(name, frozenset()) <= mentioned:

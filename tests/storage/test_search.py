@@ -223,3 +223,25 @@ def test_near_with_occupation_reads_by_id_or_in_circles_alike(
     assert [p.id for p in found] == inside[2:6]
     assert found[0].distance_km == pytest.approx(2 + 6 * 1.5, abs=0.1)
     assert math.isfinite(found[-1].distance_km)
+
+
+def test_load_postings_reads_every_chunk_with_codes_best_first(
+    repository, make_posting, monkeypatch
+):
+    from jobatlas.storage import postings as module
+
+    # Three ids per IN list on SQLite, so a page of postings spans several chunks.
+    monkeypatch.setattr(module, "IN_CHUNK", 3)
+    codes = [OccupationCode("35-2014.00", 0.3, 2), OccupationCode("53-7062.00", 0.6, 1)]
+    ids = repository.upsert(
+        [make_posting(number, kind=number % 5, occupations=codes) for number in range(8)]
+    ).ids
+    with repository.engine.connect() as connection:
+        loaded = module.load_postings(connection, [*reversed(ids), ids[0], 10_000_000])
+        assert module.load_postings(connection, []) == {}
+    assert sorted(loaded) == sorted(ids)  # each once; an unknown id is left out
+    for posting_id, stored in loaded.items():
+        assert stored.id == posting_id
+        assert [c.code for c in stored.occupations] == ["53-7062.00", "35-2014.00"]
+        assert [c.rank for c in stored.occupations] == [1, 2]
+        assert stored.posting.source_id == repository.get(posting_id).posting.source_id

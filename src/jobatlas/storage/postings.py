@@ -13,8 +13,11 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import (
+    ARRAY,
     Connection,
     Engine,
+    Select,
+    any_,
     bindparam,
     case,
     column,
@@ -46,7 +49,7 @@ from jobatlas.storage.rows import (
     posting_values,
     stored_posting,
 )
-from jobatlas.storage.sql import bulk_insert, copy_rows, insert_integer_rows, matching
+from jobatlas.storage.sql import IN_CHUNK, bulk_insert, copy_rows, insert_integer_rows, matching
 from jobatlas.storage.validation import InvalidPosting, check_occupations, validate_posting
 
 logger = logging.getLogger(__name__)
@@ -648,24 +651,60 @@ def _count(prepared: list[_Prepared], existing: dict) -> dict[str, int]:
 # -- reading helpers ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _ByIds:
+    """A read statement built once, selecting by a list of ids bound as ``ids``.
+
+    Building a statement and its cache key on every call cost more than running it for a
+    page of postings (about 0.15 of 0.4 ms on SQLite).
+    """
+
+    any_form: Select  # PostgreSQL: one ``= ANY(:ids)`` array parameter
+    in_form: Select  # elsewhere: an expanding IN list, run in chunks of IN_CHUNK
+
+    @classmethod
+    def build(cls, column, make) -> _ByIds:
+        """Return ``make(condition)`` in both forms, for a condition on ``column``."""
+        array = bindparam("ids", type_=ARRAY(column.type))
+        return cls(make(column == any_(array)), make(column.in_(bindparam("ids", expanding=True))))
+
+    def rows(self, connection: Connection, ids: list[int]) -> Iterator[Any]:
+        """Yield the rows the statement selects for ``ids``."""
+        if not ids:
+            return
+        if connection.dialect.name == "postgresql":
+            yield from connection.execute(self.any_form, {"ids": list(ids)})
+            return
+        for start in range(0, len(ids), IN_CHUNK):
+            yield from connection.execute(
+                self.in_form, {"ids": list(ids[start : start + IN_CHUNK])}
+            )
+
+
+_POSTINGS_BY_ID = _ByIds.build(
+    POSTINGS.c.id, lambda condition: select(*READ_COLUMNS).where(condition)
+)
+_CODES_BY_POSTING = _ByIds.build(
+    OCCUPATIONS.c.posting_id,
+    lambda condition: (
+        select(
+            OCCUPATIONS.c.posting_id, OCCUPATIONS.c.code, OCCUPATIONS.c.score, OCCUPATIONS.c.rank
+        )
+        .where(condition)
+        .order_by(OCCUPATIONS.c.posting_id, OCCUPATIONS.c.rank)
+    ),
+)
+
+
 def load_postings(connection: Connection, ids: list[int]) -> dict[int, StoredPosting]:
     """Return the stored postings with these ids, with their occupation codes, by id."""
     rows, codes = {}, {}
     wanted = sorted(set(ids))
-    for condition in matching(connection, POSTINGS.c.id, wanted):
-        for row in connection.execute(select(*READ_COLUMNS).where(condition)):
-            rows[row.id] = row
-            codes[row.id] = []
-    for condition in matching(connection, OCCUPATIONS.c.posting_id, wanted):
-        query = (
-            select(OCCUPATIONS)
-            .where(condition)
-            .order_by(OCCUPATIONS.c.posting_id, OCCUPATIONS.c.rank)
-        )
-        for row in connection.execute(query):
-            codes[row.posting_id].append(
-                OccupationCode(code=row.code, score=row.score, rank=row.rank)
-            )
+    for row in _POSTINGS_BY_ID.rows(connection, wanted):
+        rows[row.id] = row
+        codes[row.id] = []
+    for posting_id, code, score, rank in _CODES_BY_POSTING.rows(connection, wanted):
+        codes[posting_id].append(OccupationCode(code=code, score=score, rank=rank))
     return {i: stored_posting(row, codes[i]) for i, row in rows.items()}
 
 
