@@ -75,9 +75,10 @@ NOTES = [
     "Searches plan without parallel workers (`SET LOCAL max_parallel_workers_per_gather = "
     "0`): the planner chose a parallel walk for mid-sized occupations that took 50-160 ms "
     "under load against 10-20 ms serial.",
-    "- Trends: `dirty_from` finds what changed through `ix_postings_last_seen`, "
-    "`ix_postings_first_seen` and `ix_postings_classified_at`; the refresh recounts only jobs "
-    "with a row seen since the first recomputed week (`ix_postings_last_seen`).",
+    "- Trends: a refresh stages only the jobs with a row first seen, seen or classified since "
+    "the last refresh (`ix_postings_first_seen`, `ix_postings_last_seen`, "
+    "`ix_postings_classified_at`) and adds their signed changes to the stored series; only a "
+    "full recount reads every job.",
 ]
 
 # -- plans -------------------------------------------------------------------------------------
@@ -270,19 +271,20 @@ def trends_plans(engine: Engine, now: datetime) -> dict[str, dict]:
     from jobatlas.trends import series
 
     since = now - timedelta(days=1)
-    plans = {
-        "trends: dirty_from (what changed in the last day)": first_query_plan(
-            engine, lambda: series.dirty_from(engine, since)
-        ),
-    }
-    from_week = series.week_start(now - timedelta(weeks=8))
+    plans = {}
     with engine.connect() as connection:
-        query, params = series._Stage(connection).jobs_select(from_week)
-    compiled = series._typed(query, params).compile(engine)
-    plans["trends: jobs to recount (active in the last 8 weeks)"] = {
-        "sql": query,
-        "plan": explain(engine, str(compiled), compiled.construct_params(params)),
-    }
+        stage = series._Stage(connection, ["occupation"])
+        touched, params = stage.touched_select(since)
+        everything = stage.jobs_select(False)
+    for name, query, values in (
+        ("trends: jobs touched since the last refresh (a day ago)", touched, params),
+        ("trends: every job (full recount)", everything, {}),
+    ):
+        compiled = series._typed(query, values).compile(engine)
+        plans[name] = {
+            "sql": query,
+            "plan": explain(engine, str(compiled), compiled.construct_params(values)),
+        }
     if series.latest_week(engine) is not None:
         plans["trends: read_series (one SOC, nation)"] = first_query_plan(
             engine,

@@ -285,3 +285,83 @@ def test_incremental_refresh_equals_full_count(repository, trends_engine):
     # The reclassified job (started in the week of 12 January) is the earliest one touched.
     assert increment.from_week == date(2026, 1, 12)
     assert _stored_counts(trends_engine) == _python_counts(trends_engine)
+
+
+def _stored_tables(engine):
+    """Return the series, growth and job states as sets of rows (floats rounded, NaN as None)."""
+    from jobatlas.trends.tables import trend_growth, trend_jobs, trend_series
+
+    def plain(value):
+        if isinstance(value, float):
+            return None if value != value else round(value, 9)
+        return value
+
+    with engine.connect() as connection:
+        return {
+            table.name: {tuple(plain(v) for v in row) for row in connection.execute(select(table))}
+            for table in (trend_series, trend_growth, trend_jobs)
+        }
+
+
+def _refresh_equals_full(engine, now) -> tuple:
+    """Refresh incrementally, then recount everything: return the result and both tables."""
+    result = refresh(engine, now=now)
+    assert result.from_week is not None  # an update, not a recount
+    updated = _stored_tables(engine)
+    refresh(engine, full=True, now=now)
+    return result, updated, _stored_tables(engine)
+
+
+def test_updates_store_what_a_full_recount_stores(repository, trends_engine):
+    stored = _fixture_set(repository)
+    start = MONDAY + timedelta(weeks=11, days=2)  # a Wednesday
+    assert refresh(trends_engine, now=start).from_week is None
+    day = timedelta(days=1)
+    # A crawl the same week: a new job, an old one seen again after weeks, a repost of another
+    # (linked to it), one reclassified, one that lost its code.
+    crawl = start + day
+    repository.upsert_sightings([
+        (posting("new-1", "cook", area="chicago", region="IL", body_extra=_words(101)), crawl,
+         crawl),
+        (_distinct(posting("12", "driver", body_extra=_words(12), **{"area": "nowhere-known",
+                                                                      "region": "TX"}), 12),
+         crawl, crawl),
+        (_distinct(posting("r9", "driver", body_extra=_words(9), area="chicago", region=None),
+                   9), crawl, crawl),
+    ])  # fmt: skip
+    repository.set_occupations({stored.ids[6]: [OccupationCode("51-4121.06", 0.8, 1)]}, "m2")
+    repository.set_occupations({stored.ids[7]: []}, "m2")
+    result, updated, full = _refresh_equals_full(trends_engine, crawl + timedelta(hours=2))
+    assert result.rows > 0
+    assert updated == full
+    # After a week boundary (growth moves to a new end week): a job seen again in the last
+    # complete week with a ZIP code now, a new one with an ad date before its first sighting.
+    # (Skills are read once, from a posting's first text: re-seen ones keep their text here.)
+    later = start + timedelta(days=6)  # the next Tuesday
+    repository.upsert_sightings([
+        (_distinct(posting("20", "cna", body_extra=_words(20), area=None, region=None,
+                           postal_code="60614"), 20), later - 2 * day, later - 2 * day),
+        (posting("new-2", "cna", body_extra=_words(102), posted_at=later - 20 * day), later,
+         later),
+    ])  # fmt: skip
+    result, updated, full = _refresh_equals_full(trends_engine, later + timedelta(hours=2))
+    assert result.from_week < week_start(later) - timedelta(weeks=1)
+    assert updated == full
+    # Within that week: an old job seen again, which moves rows of the growth windows only.
+    repository.upsert_sightings([
+        (_distinct(posting("15", "driver", body_extra=_words(15), **{"area": None,
+                                                                      "region": None}), 15),
+         later + day, later + day),
+    ])  # fmt: skip
+    result, updated, full = _refresh_equals_full(trends_engine, later + day + timedelta(hours=2))
+    assert updated == full
+
+
+def test_recounts_when_the_last_refresh_kept_other_series(repository, trends_engine):
+    repository.upsert([posting("1", "cook")], seen_at=MONDAY)
+    refresh(trends_engine, skills=False, now=MONDAY + timedelta(days=1))
+    repository.upsert([posting("2", "cna")], seen_at=MONDAY + timedelta(days=2))
+    # Skill series were not kept: a refresh with them counts everything.
+    assert refresh(trends_engine, now=MONDAY + timedelta(days=3)).from_week is None
+    repository.upsert([posting("3", "driver")], seen_at=MONDAY + timedelta(days=4))
+    assert refresh(trends_engine, now=MONDAY + timedelta(days=5)).from_week == MONDAY.date()

@@ -17,18 +17,21 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Connection,
+    Date,
     Engine,
     and_,
     case,
+    column,
     delete,
+    exists,
     func,
     not_,
     select,
+    table,
     text,
 )
 from sqlalchemy.types import Float
 
-from jobatlas.storage.sql import bulk_insert
 from jobatlas.trends.growth import WINDOWS, growth_from_sums
 from jobatlas.trends.tables import trend_growth, trend_series
 
@@ -37,6 +40,7 @@ logger = logging.getLogger(__name__)
 METRICS = ("new", "active")
 _WORK_MEM = "256MB"
 _COLUMNS = [c.name for c in trend_growth.columns]
+_SERIES_KEY = ("dimension", "level", "geo_level", "geo", "key")
 
 
 def growth_end(latest: date | None, today: date) -> date | None:
@@ -74,18 +78,69 @@ def write_growth(connection: Connection, today: date) -> int:
         # Hundreds of thousands of groups: hash them in memory rather than sort on disk.
         connection.execute(text(f"SET LOCAL work_mem = '{_WORK_MEM}'"))
         connection.execute(text("SET LOCAL jit = off"))
-    sums = _window_sums(connection, end)
+    return _store(connection, _window_sums(connection, end), end)
+
+
+def update_growth(connection: Connection, today: date, changed: str | None) -> int:
+    """Store growth again for the series with rows in table ``changed``; return the rows.
+
+    ``changed`` names a table keyed like ``trend_series`` (the differences a refresh added);
+    None means no series changed. Growth at an end week depends only on a series' own rows up
+    to that week, so the other stored rows stay right, unless the end week itself moved (a new
+    week has begun): then every series is computed again.
+    """
+    if not growth_is_current(connection, today):
+        return write_growth(connection, today)
+    end = growth_end(latest_series_week(connection), today)
+    if changed is None or end is None:
+        return 0
+    rows = table(changed, *(column(name) for name in _SERIES_KEY), column("week", Date))
+    series = (
+        select(*(rows.c[name] for name in _SERIES_KEY))
+        .where(rows.c.week <= end)
+        .distinct()
+        .subquery()
+    )
+    connection.execute(
+        delete(trend_growth).where(
+            exists().where(*(series.c[name] == trend_growth.c[name] for name in _SERIES_KEY))
+        )
+    )
+    return _store(connection, _window_sums(connection, end, series), end)
+
+
+def _store(connection: Connection, sums: pd.DataFrame, end: date) -> int:
     if sums.empty:
         return 0
     rows = _growth_rows(sums, end)
-    # COPY on PostgreSQL: several times faster than INSERTs for hundreds of thousands of rows.
-    bulk_insert(connection, trend_growth, rows.to_dict("records"))
+    if connection.dialect.name == "postgresql":
+        _copy_csv(connection, rows)
+    else:
+        connection.execute(trend_growth.insert(), rows.to_dict("records"))
     logger.info("trend growth at %s: %d rows", end, len(rows))
     return len(rows)
 
 
-def _window_sums(connection: Connection, end: date) -> pd.DataFrame:
-    """Return per series its first week, end-week active count and each window's sums."""
+def _copy_csv(connection: Connection, rows: pd.DataFrame) -> None:
+    """Write growth rows with one COPY of CSV text (an empty field is NULL).
+
+    A million rows as dicts, one ``write_row`` each, took 30 of the 40 seconds growth of every
+    series takes; pandas writes the whole text at once. Floats keep their shortest exact form.
+    """
+    names = ", ".join(f'"{name}"' for name in rows.columns)
+    driver = connection.connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY trend_growth ({names}) FROM STDIN WITH (FORMAT csv)") as copy,
+    ):
+        copy.write(rows.to_csv(index=False, header=False, na_rep=""))
+
+
+def _window_sums(connection: Connection, end: date, only=None) -> pd.DataFrame:
+    """Return per series its first week, end-week active count and each window's sums.
+
+    ``only``: a selectable of series keys (``_SERIES_KEY``) to restrict the sums to.
+    """
     t = trend_series
     columns = [
         func.min(t.c.week).label("first_week"),
@@ -107,6 +162,8 @@ def _window_sums(connection: Connection, end: date) -> pd.DataFrame:
         .where(t.c.week <= end, not_(and_(t.c.dimension == "occupation", t.c.level == "all")))
         .group_by(*keys)
     )
+    if only is not None:
+        query = query.join(only, and_(*(only.c[name] == t.c[name] for name in _SERIES_KEY)))
     result = connection.execute(query)
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 

@@ -18,13 +18,18 @@ BY`` on PostgreSQL and SQLite alike), so no series row passes through Python: on
 stages the jobs to count in a temporary table, one counts them per week at the finest grain
 (SOC, area, metro, state), and one per (SOC level, geography level) sums those into
 ``trend_series``. Only two small lookups are filled from Python: places (Craigslist area or ZIP
-to metro and state, from ``jobatlas.geo``) and SOC codes to their groups. A refresh recomputes
-only the weeks from the start of the earliest job that changed (new, seen again or reclassified)
-since the previous refresh, and reads only the jobs still active in those weeks.
+to metro and state, from ``jobatlas.geo``) and SOC codes to their groups.
+
+``trend_jobs`` keeps what the series count for each job (weeks, SOC, place). After the first
+refresh, one reads only the jobs with a row first seen, seen again or classified since the last
+one, and counts each changed job twice: +1 with its new state and -1 with the stored one. The
+signed sums are the differences to add to the stored rows; a job seen again a week later moves
+two rows per series instead of its whole span, and nothing else is read or rewritten.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass
@@ -35,20 +40,16 @@ import pandas as pd
 from sqlalchemy import (
     Connection,
     Engine,
-    and_,
     bindparam,
-    case,
     delete,
-    func,
     insert,
-    or_,
     select,
     text,
 )
 
 from jobatlas.storage.models import PostingOccupationRow, PostingRow
-from jobatlas.trends.growth_store import growth_is_current, latest_series_week, write_growth
-from jobatlas.trends.tables import trend_posting_skills, trend_refreshes, trend_series
+from jobatlas.trends.growth_store import latest_series_week, update_growth, write_growth
+from jobatlas.trends.tables import trend_jobs, trend_posting_skills, trend_refreshes, trend_series
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ WATERMARK_MARGIN = timedelta(hours=1)
 _EPOCH_MONDAY = date(1969, 12, 29)
 _INSERT_CHUNK = 5000
 # Staging tables of one refresh (temporary: private to its connection, gone after it).
-_JOBS, _PLACES, _SOCS, _WEEKS, _SPANS, _CELLS = (
-    "trend_stage_jobs", "trend_stage_places", "trend_stage_socs", "trend_stage_weeks",
-    "trend_stage_spans", "trend_stage_cells",
+_TOUCHED, _JOBS, _PLACES, _CHANGES, _SOCS, _WEEKS, _SPANS, _CELLS, _DELTA = (
+    "trend_stage_touched", "trend_stage_jobs", "trend_stage_places", "trend_stage_changes",
+    "trend_stage_socs", "trend_stage_weeks", "trend_stage_spans", "trend_stage_cells",
+    "trend_stage_delta",
 )  # fmt: skip
 # Integer division floors only for non-negative numerators; this offset keeps weeks before 1970
 # (never expected, but storable) on the right side of it.
@@ -105,15 +107,6 @@ def _week_numbers(moments: pd.Series) -> np.ndarray:
     stamps = pd.to_datetime(moments, utc=True)
     days = (stamps - pd.Timestamp("1970-01-01", tz="UTC")).dt.days.to_numpy()
     return (days + 3) // 7
-
-
-def _job_start():
-    earlier = and_(POSTINGS.c.posted_at.is_not(None), POSTINGS.c.posted_at < POSTINGS.c.first_seen)
-    return case((earlier, POSTINGS.c.posted_at), else_=POSTINGS.c.first_seen)
-
-
-def _job_id():
-    return func.coalesce(POSTINGS.c.duplicate_of, POSTINGS.c.id)
 
 
 def count_weeks(jobs: pd.DataFrame, from_week: date | None, places: dict) -> pd.DataFrame:
@@ -204,48 +197,62 @@ def refresh(
     geo=None,
     now: datetime | None = None,
 ) -> RefreshResult:
-    """Recompute the weekly series for every week touched since the last refresh.
+    """Bring the weekly series up to date with the jobs changed since the last refresh.
 
-    Ends by storing the growth of every series (``growth_store.write_growth``) in the same
-    transaction; with nothing to recount it still does so once a new week has begun.
+    Each changed job (new, seen again, reclassified, relinked) is compared with what the
+    series count for it (``trend_jobs``) and only the difference is added, so a crawl rewrites
+    the few thousand rows it moves rather than every series' recent weeks. Everything is
+    recounted when ``full`` is set, on the first refresh, and after a refresh that kept other
+    series (``skills`` differs) or no job states. Growth is then stored again for the series
+    whose rows changed, or for every series once a new week has begun, in the same transaction.
     """
     now = now or datetime.now(UTC)
-    previous = None if full else last_watermark(engine)
-    scanned = scan_skills(engine, previous, vocabulary) if skills else 0
-    from_week = None if previous is None else dirty_from(engine, previous)
-    if previous is not None and from_week is None:
-        with engine.begin() as connection:
-            if not growth_is_current(connection, now.date()):  # a new week has begun
-                write_growth(connection, now.date())
-        _log_refresh(engine, now, previous, None, 0)
-        return RefreshResult(from_week=from_week, rows=0, jobs=0, skills_scanned=scanned)
+    since = None if full else last_watermark(engine)
+    scanned = scan_skills(engine, since, vocabulary) if skills else 0
     dimensions = ["occupation", "skill"] if skills else ["occupation"]
     with engine.begin() as connection:
-        stage = _Stage(connection)
+        stage = _Stage(connection, dimensions)
         try:
             stage.settings()
-            jobs = stage.jobs(from_week)
-            stage.lookups(geo)
-            clear = delete(trend_series).where(trend_series.c.dimension.in_(dimensions))
-            if from_week is not None:
-                clear = clear.where(trend_series.c.week >= from_week)
-            connection.execute(clear)
-            written = stage.occupation_series()
-            if skills:
-                written += stage.skill_series()
+            if stage.postgres:
+                # Two refreshes adding the same changes would count them twice: one at a time.
+                connection.execute(text("LOCK TABLE trend_jobs IN SHARE ROW EXCLUSIVE MODE"))
+            previous = None if full else _incremental_since(connection, skills)
+            if previous is None:
+                counted = stage.recount(geo)
+                write_growth(connection, now.date())
+            else:
+                counted = stage.update(previous, geo)
+                update_growth(connection, now.date(), _DELTA if counted.rows else None)
         finally:
             stage.drop()
-        write_growth(connection, now.date())
+        # Nothing seen since the last watermark: keep it, so no late commit is skipped.
+        keep = previous is not None and counted.jobs == 0
         connection.execute(
             insert(trend_refreshes).values(
                 started_at=now,
-                watermark=now - WATERMARK_MARGIN,
-                from_week=from_week,
-                rows=written,
+                watermark=previous if keep else now - WATERMARK_MARGIN,
+                from_week=counted.from_week,
+                rows=counted.rows,
+                skills=skills,
             )
         )
-    logger.info("trend series refreshed from %s: %d rows", from_week or "the start", written)
-    return RefreshResult(from_week, written, jobs, scanned)
+    if previous is None:
+        scope = "every week"
+    else:
+        scope = f"changes from {counted.from_week}" if counted.from_week else "nothing changed"
+    logger.info("trend series refreshed (%s): %d rows", scope, counted.rows)
+    return dataclasses.replace(counted, skills_scanned=scanned)
+
+
+def _incremental_since(connection: Connection, skills: bool) -> datetime | None:
+    """Return the watermark to count changes from; None when everything must be recounted."""
+    last = connection.execute(
+        select(trend_refreshes.c.watermark, trend_refreshes.c.skills)
+        .order_by(trend_refreshes.c.id.desc())
+        .limit(1)
+    ).first()
+    return last.watermark if last is not None and last.skills is skills else None
 
 
 def _typed(statement: str, params: dict):
@@ -256,19 +263,34 @@ def _typed(statement: str, params: dict):
     return query
 
 
-class _Stage:
-    """The temporary tables of one refresh, on one connection inside its transaction."""
+def _same(left: str, right: str, columns: list[tuple[str, str]]) -> str:
+    """Return SQL that holds when two rows agree on every column pair, NULLs included."""
+    return " AND ".join(
+        f"({left}.{a} = {right}.{b} OR ({left}.{a} IS NULL AND {right}.{b} IS NULL))"
+        for a, b in columns
+    )
 
-    def __init__(self, connection: Connection) -> None:
+
+class _Stage:
+    """The temporary tables of one refresh, on one connection inside its transaction.
+
+    Both kinds of refresh stage *changes*: one row per job and sign, +1 for the state to count
+    and -1 for the stored state to take back (``trend_jobs``). A full refresh stages every job
+    with +1 and writes the series afresh; an update stages only the changed jobs, sums their
+    signed weeks into ``_DELTA`` and adds that to the stored rows.
+    """
+
+    def __init__(self, connection: Connection, dimensions: list[str]) -> None:
         self.connection = connection
+        self.dimensions = dimensions
         self.postgres = connection.dialect.name == "postgresql"
         self.created: list[str] = []
 
-    def _create(self, name: str, columns: str) -> None:
+    def _create(self, name: str, columns: str, byte_order: bool = True) -> None:
         # PostgreSQL drops them at commit; SQLite keeps temporary tables per connection, so
         # drop() removes them (a rolled-back transaction takes them away on both).
         suffix = " ON COMMIT DROP" if self.postgres else ""
-        if self.postgres:
+        if self.postgres and byte_order:
             # Byte order: grouping and sorting codes needs no locale rules, and those cost
             # most of the time of the big GROUP BYs.
             columns = re.sub(r"(VARCHAR\(\d+\))", r'\1 COLLATE "C"', columns)
@@ -278,7 +300,7 @@ class _Stage:
         self.created.append(name)
 
     def _sql(self, statement: str, **params):
-        return self.connection.execute(text(statement), params)
+        return self.connection.execute(_typed(statement, params), params)
 
     def _analyze(self, name: str) -> None:
         # Autovacuum never sees temporary tables: without statistics the planner guesses.
@@ -301,59 +323,128 @@ class _Stage:
             # A handful of large statements: compiling them costs more than it saves.
             self._sql("SET LOCAL jit = off")
 
-    def jobs(self, from_week: date | None) -> int:
-        """Stage the jobs active in or after ``from_week``: weeks, original's place and SOC."""
+    def recount(self, geo=None) -> RefreshResult:
+        """Count every job afresh: replace the series and the job states."""
+        jobs = self.jobs(touched=False)
+        self.lookups(geo)
+        self._create_changes()
+        self._sql(
+            f"INSERT INTO {_CHANGES} (job_id, sign, sw, ew, soc, area, cbsa, state) "
+            f"SELECT j.job_id, 1, j.sw, j.ew, j.soc, pl.area_key, pl.cbsa, pl.state "
+            f"FROM {_JOBS} j JOIN {_PLACES} pl ON pl.place = j.place"
+        )
+        self._analyze(_CHANGES)
+        self.connection.execute(
+            delete(trend_series).where(trend_series.c.dimension.in_(self.dimensions))
+        )
+        self.connection.execute(delete(trend_jobs))
+        written = self.series("trend_series")
+        self._store_jobs()
+        return RefreshResult(None, written, jobs, 0)
+
+    def update(self, since: datetime, geo=None) -> RefreshResult:
+        """Add to the series what changed for jobs with a row seen or classified since ``since``."""
+        self._create(_TOUCHED, "job_id BIGINT PRIMARY KEY")
+        query, params = self.touched_select(since)
+        self._sql(f"INSERT INTO {_TOUCHED} (job_id) {query}", **params)
+        self._analyze(_TOUCHED)
+        jobs = self.jobs(touched=True)
+        self.lookups(geo)
+        self._create_changes()
+        columns = [("first_week", "sw"), ("last_week", "ew"), ("soc", "soc")]
+        stored_same = (
+            _same("o", "j", columns)
+            + " AND "
+            + _same("o", "pl", [("area", "area_key"), ("cbsa", "cbsa"), ("state", "state")])
+        )
+        self._sql(
+            f"INSERT INTO {_CHANGES} (job_id, sign, sw, ew, soc, area, cbsa, state) "
+            f"SELECT j.job_id, 1, j.sw, j.ew, j.soc, pl.area_key, pl.cbsa, pl.state "
+            f"FROM {_JOBS} j JOIN {_PLACES} pl ON pl.place = j.place "
+            f"WHERE NOT EXISTS (SELECT 1 FROM trend_jobs o WHERE o.job_id = j.job_id "
+            f"AND {stored_same})"
+        )
+        # Take back the stored state of jobs that changed or are gone (no longer an original).
+        self._sql(
+            f"INSERT INTO {_CHANGES} (job_id, sign, sw, ew, soc, area, cbsa, state) "
+            "SELECT o.job_id, -1, o.first_week, o.last_week, o.soc, o.area, o.cbsa, o.state "
+            f"FROM {_TOUCHED} t JOIN trend_jobs o ON o.job_id = t.job_id "
+            f"WHERE o.job_id IN (SELECT job_id FROM {_CHANGES}) "
+            f"OR o.job_id NOT IN (SELECT job_id FROM {_JOBS})"
+        )
+        self._analyze(_CHANGES)
+        first = self._sql(f"SELECT min(sw) FROM {_CHANGES}").scalar()
+        if first is None:
+            return RefreshResult(None, 0, jobs, 0)
+        self._create(
+            _DELTA,
+            "dimension VARCHAR(12), level VARCHAR(12), key VARCHAR(200), geo_level VARCHAR(8), "
+            "geo VARCHAR(40), week DATE, new INTEGER NOT NULL, active INTEGER NOT NULL",
+            # Joined with trend_series through its primary key, so in the same collation.
+            byte_order=False,
+        )
+        written = self.series(_DELTA)
+        self._analyze(_DELTA)
+        self._apply_delta()
+        self._store_jobs()
+        return RefreshResult(_EPOCH_MONDAY + timedelta(weeks=first), written, jobs, 0)
+
+    def touched_select(self, since: datetime) -> tuple[str, dict]:
+        """Return the SELECT of jobs with a row first seen, seen or classified since ``since``."""
+        changed = "first_seen >= :since OR last_seen >= :since OR classified_at >= :since"
+        # A row's own id too: a row linked to an original since has stopped being a job.
+        statement = (
+            f"SELECT id FROM postings WHERE {changed} "
+            f"UNION SELECT duplicate_of FROM postings WHERE duplicate_of IS NOT NULL "
+            f"AND ({changed})"
+        )
+        return statement, {"since": since}
+
+    def jobs(self, touched: bool) -> int:
+        """Stage jobs (all, or those in ``_TOUCHED``): weeks, original's place and SOC."""
         self._create(
             _JOBS,
             "job_id BIGINT PRIMARY KEY, sw INTEGER NOT NULL, ew INTEGER NOT NULL, "
-            "lo INTEGER NOT NULL, place VARCHAR(60) NOT NULL, soc VARCHAR(7)",
+            "place VARCHAR(60) NOT NULL, soc VARCHAR(7)",
         )
-        query, params = self.jobs_select(from_week)
-        insert = _typed(f"INSERT INTO {_JOBS} (job_id, sw, ew, lo, place, soc) {query}", params)
-        count = self.connection.execute(insert, params).rowcount
+        count = self._sql(
+            f"INSERT INTO {_JOBS} (job_id, sw, ew, place, soc) {self.jobs_select(touched)}"
+        ).rowcount
         self._analyze(_JOBS)
         return count
 
-    def jobs_select(self, from_week: date | None) -> tuple[str, dict]:
-        """Return the SELECT of the jobs to recount and its parameters (see ``_typed``)."""
+    def jobs_select(self, touched: bool) -> str:
+        """Return the SELECT of the jobs to count: all, or those listed in ``_TOUCHED``."""
         start = (
             "CASE WHEN p.posted_at IS NOT NULL AND p.posted_at < p.first_seen "
             "THEN p.posted_at ELSE p.first_seen END"
         )
-        params: dict = {}
-        where = having = ""
-        first = -(10**9)
-        if from_week is not None:
-            # Only jobs with a row seen since the first recomputed week are read and grouped.
-            touched = "SELECT coalesce(duplicate_of, id) FROM postings WHERE last_seen >= :since"
-            where = (
-                f"WHERE (p.duplicate_of IS NULL AND p.id IN ({touched})) "
-                f"OR p.duplicate_of IN ({touched})"
+        rows = "postings p"
+        if touched:
+            # The rows of the touched jobs, through the primary key and ix_postings_duplicate_of.
+            read = "p.id, p.duplicate_of, p.posted_at, p.first_seen, p.last_seen"
+            rows = (
+                f"(SELECT {read} FROM {_TOUCHED} t JOIN postings p ON p.id = t.job_id "
+                f"WHERE p.duplicate_of IS NULL UNION ALL SELECT {read} FROM {_TOUCHED} t "
+                "JOIN postings p ON p.duplicate_of = t.job_id) p"
             )
-            having = "HAVING max(p.last_seen) >= :since"
-            params["since"] = datetime.combine(from_week, datetime.min.time(), UTC)
-            first = week_number(from_week)
         grouped = (
             f"SELECT coalesce(p.duplicate_of, p.id) AS job_id, min({start}) AS started, "
-            f"max(p.last_seen) AS ended FROM postings p {where} "
-            f"GROUP BY coalesce(p.duplicate_of, p.id) {having}"
+            f"max(p.last_seen) AS ended FROM {rows} GROUP BY coalesce(p.duplicate_of, p.id)"
         )
         weeks = (
             f"SELECT g.job_id, {self._week('g.started')} AS sw, {self._week('g.ended')} AS ew "
             f"FROM ({grouped}) g"
         )
-        statement = (
+        return (
             "SELECT w.job_id, w.sw, CASE WHEN w.ew < w.sw THEN w.sw ELSE w.ew END, "
-            f"CASE WHEN w.sw < {first} THEN {first} ELSE w.sw END, {_PLACE_KEY}, t.soc "
+            f"{_PLACE_KEY}, t.soc "
             f"FROM ({weeks}) w JOIN postings o ON o.id = w.job_id "
             "LEFT JOIN posting_occupations t ON t.posting_id = w.job_id AND t.rank = 1"
         )
-        return statement, params
 
     def lookups(self, geo=None) -> None:
-        """Stage places, SOC groups, week labels and span offsets for the staged jobs."""
-        from jobatlas.soc import InvalidSocCode, soc_levels
-
+        """Stage the places of the staged jobs (Craigslist area or ZIP to metro and state)."""
         self._create(
             _PLACES,
             "place VARCHAR(60) PRIMARY KEY, area_key VARCHAR(40), cbsa VARCHAR(40), "
@@ -367,13 +458,27 @@ class _Stage:
             ["place", "area_key", "cbsa", "state"],
             [(place, *mapped[triple]) for place, triple in triples.items()],
         )
+        self._analyze(_PLACES)
+
+    def _create_changes(self) -> None:
+        self._create(
+            _CHANGES,
+            "job_id BIGINT NOT NULL, sign SMALLINT NOT NULL, sw INTEGER NOT NULL, "
+            "ew INTEGER NOT NULL, soc VARCHAR(7), area VARCHAR(40), cbsa VARCHAR(40), "
+            "state VARCHAR(40), PRIMARY KEY (job_id, sign)",
+        )
+
+    def _calendar(self) -> None:
+        """Stage SOC groups, week labels and span offsets for the staged changes."""
+        from jobatlas.soc import InvalidSocCode, soc_levels
+
         self._create(
             _SOCS,
             "soc VARCHAR(7) PRIMARY KEY, major VARCHAR(7) NOT NULL, minor VARCHAR(7) NOT NULL, "
             "broad VARCHAR(7) NOT NULL, detailed VARCHAR(7) NOT NULL",
         )
         rows = []
-        for (soc,) in self._sql(f"SELECT DISTINCT soc FROM {_JOBS} WHERE soc IS NOT NULL"):
+        for (soc,) in self._sql(f"SELECT DISTINCT soc FROM {_CHANGES} WHERE soc IS NOT NULL"):
             try:
                 levels = soc_levels(soc)
             except InvalidSocCode:
@@ -381,7 +486,9 @@ class _Stage:
                 continue
             rows.append((soc, *(levels[level] for level in SOC_LEVELS[1:])))
         self._insert(_SOCS, ["soc", *SOC_LEVELS[1:]], rows)
-        low, high, longest = self._sql(f"SELECT min(lo), max(ew), max(ew - lo) FROM {_JOBS}").one()
+        low, high, longest = self._sql(
+            f"SELECT min(sw), max(ew), max(ew - sw) FROM {_CHANGES}"
+        ).one()
         self._create(_WEEKS, "w INTEGER PRIMARY KEY, week DATE NOT NULL")
         self._create(_SPANS, "d INTEGER PRIMARY KEY")
         if low is not None:
@@ -391,7 +498,7 @@ class _Stage:
                 [(w, self._date(_EPOCH_MONDAY + timedelta(weeks=w))) for w in range(low, high + 1)],
             )
             self._insert(_SPANS, ["d"], [(d,) for d in range(longest + 1)])
-        for name in (_PLACES, _WEEKS, _SPANS):
+        for name in (_SOCS, _WEEKS, _SPANS):
             self._analyze(name)
 
     def _date(self, day: date) -> date | str:
@@ -409,8 +516,16 @@ class _Stage:
         for i in range(0, len(records), _INSERT_CHUNK):
             self.connection.execute(statement, records[i : i + _INSERT_CHUNK])
 
+    def series(self, target: str) -> int:
+        """Write the signed weekly counts of the staged changes into ``target``; return rows."""
+        self._calendar()
+        written = self.occupation_series(target)
+        if "skill" in self.dimensions:
+            written += self.skill_series(target)
+        return written
+
     def _cells(self, key_join: str, key: str, kind: str) -> None:
-        """Count new and active jobs per week at the finest grain: key, area, metro, state."""
+        """Sum signed new and active jobs per week at the finest grain: key, area, metro, state."""
         if _CELLS in self.created:
             self._sql(f"DROP TABLE {_CELLS}")
             self.created.remove(_CELLS)
@@ -420,20 +535,23 @@ class _Stage:
             "cbsa VARCHAR(40), state VARCHAR(40), new INTEGER NOT NULL, active INTEGER NOT NULL",
         )
         # PostgreSQL refuses a constant in GROUP BY.
-        groups = ["j.lo + s.d", key, *([kind] if kind != "NULL" else []), "pl.area_key",
-                  "pl.cbsa", "pl.state"]  # fmt: skip
+        groups = ["j.sw + s.d", key, *([kind] if kind != "NULL" else []), "j.area", "j.cbsa",
+                  "j.state"]  # fmt: skip
         self._sql(
             f"INSERT INTO {_CELLS} (w, key, kind, area, cbsa, state, new, active) "
-            f"SELECT j.lo + s.d, {key}, {kind}, pl.area_key, pl.cbsa, pl.state, "
-            "sum(CASE WHEN s.d = 0 AND j.lo = j.sw THEN 1 ELSE 0 END), count(*) "
-            f"FROM {_JOBS} j {key_join} "
-            f"JOIN {_SPANS} s ON s.d <= j.ew - j.lo "
-            f"JOIN {_PLACES} pl ON pl.place = j.place "
-            f"GROUP BY {', '.join(groups)}"
+            f"SELECT j.sw + s.d, {key}, {kind}, j.area, j.cbsa, j.state, "
+            "sum(CASE WHEN s.d = 0 THEN j.sign ELSE 0 END), sum(j.sign) "
+            f"FROM {_CHANGES} j {key_join} "
+            f"JOIN {_SPANS} s ON s.d <= j.ew - j.sw "
+            f"GROUP BY {', '.join(groups)} "
+            # A job seen again moves only its last weeks: the rest cancels out here.
+            "HAVING sum(CASE WHEN s.d = 0 THEN j.sign ELSE 0 END) <> 0 OR sum(j.sign) <> 0"
         )
         self._analyze(_CELLS)
 
-    def _roll_up(self, dimension: str, level: str, key: str, key_join: str, where: str) -> int:
+    def _roll_up(
+        self, target: str, dimension: str, level: str, key: str, key_join: str, where: str
+    ) -> int:
         written = 0
         for geo_level in GEO_LEVELS:
             geo = f"'{NATION}'" if geo_level == "nation" else f"c.{geo_level}"
@@ -442,29 +560,30 @@ class _Stage:
             conditions = [where] if where else []
             conditions += [f"{geo} IS NOT NULL"] if geo_level != "nation" else []
             result = self._sql(
-                "INSERT INTO trend_series "
+                f"INSERT INTO {target} "
                 "(dimension, level, key, geo_level, geo, week, new, active) "
                 f"SELECT '{dimension}', '{level}', {key}, '{geo_level}', {geo}, k.week, "
                 "sum(c.new), sum(c.active) "
                 f"FROM {_CELLS} c {key_join} JOIN {_WEEKS} k ON k.w = c.w "
                 + (f"WHERE {' AND '.join(conditions)} " if conditions else "")
                 + f"GROUP BY {', '.join([*groups, 'k.week'])} "
+                + "HAVING sum(c.new) <> 0 OR sum(c.active) <> 0 "
                 # In primary-key order: each statement then fills one key range of the index.
                 + f"ORDER BY {', '.join([*groups, 'k.week'])}"
             )
             written += result.rowcount
         return written
 
-    def occupation_series(self) -> int:
+    def occupation_series(self, target: str) -> int:
         """Write occupation series at every SOC level and geography level; return the rows."""
         self._cells("", "j.soc", "NULL")
-        written = self._roll_up("occupation", "all", "'all'", "", "")
+        written = self._roll_up(target, "occupation", "all", "'all'", "", "")
         join = f"JOIN {_SOCS} s ON s.soc = c.key"
         for level in SOC_LEVELS[1:]:
-            written += self._roll_up("occupation", level, f"s.{level}", join, "")
+            written += self._roll_up(target, "occupation", level, f"s.{level}", join, "")
         return written
 
-    def skill_series(self) -> int:
+    def skill_series(self, target: str) -> int:
         """Write skill series (level: the skill kind) at every geography level."""
         kinds = ", ".join(f"'{kind}'" for kind in SKILL_KINDS)
         self._cells(
@@ -473,7 +592,36 @@ class _Stage:
             "ps.kind",
         )
         return sum(
-            self._roll_up("skill", kind, "c.key", "", f"c.kind = '{kind}'") for kind in SKILL_KINDS
+            self._roll_up(target, "skill", kind, "c.key", "", f"c.kind = '{kind}'")
+            for kind in SKILL_KINDS
+        )
+
+    def _apply_delta(self) -> None:
+        """Add the staged differences to the stored rows; drop rows no job is active in."""
+        columns = "dimension, level, key, geo_level, geo, week"
+        self._sql(
+            f"INSERT INTO trend_series ({columns}, new, active) "
+            # "WHERE true": SQLite would read ON CONFLICT as part of a join without it.
+            f"SELECT {columns}, new, active FROM {_DELTA} WHERE true "
+            f"ON CONFLICT ({columns}) DO UPDATE SET new = trend_series.new + excluded.new, "
+            "active = trend_series.active + excluded.active"
+        )
+        match = " AND ".join(f"d.{c} = trend_series.{c}" for c in columns.split(", "))
+        self._sql(
+            "DELETE FROM trend_series WHERE active = 0 AND EXISTS "
+            f"(SELECT 1 FROM {_DELTA} d WHERE d.active < 0 AND {match})"
+        )
+
+    def _store_jobs(self) -> None:
+        """Replace the stored state of the changed jobs with the one just counted."""
+        self._sql(
+            "DELETE FROM trend_jobs "
+            f"WHERE job_id IN (SELECT job_id FROM {_CHANGES} WHERE sign = -1)"
+        )
+        self._sql(
+            "INSERT INTO trend_jobs (job_id, first_week, last_week, soc, area, cbsa, state) "
+            f"SELECT job_id, sw, ew, soc, area, cbsa, state FROM {_CHANGES} WHERE sign = 1 "
+            "ORDER BY job_id"
         )
 
     def drop(self) -> None:
@@ -489,30 +637,6 @@ def last_watermark(engine: Engine) -> datetime | None:
     query = select(trend_refreshes.c.watermark).order_by(trend_refreshes.c.id.desc()).limit(1)
     with engine.connect() as connection:
         return connection.execute(query).scalar()
-
-
-def dirty_from(engine: Engine, since: datetime) -> date | None:
-    """Return the first week of the earliest job changed since ``since`` (None: nothing changed)."""
-    touched = select(_job_id()).where(
-        or_(
-            POSTINGS.c.first_seen >= since,
-            POSTINGS.c.last_seen >= since,
-            POSTINGS.c.classified_at >= since,
-        )
-    )
-    query = select(func.min(_job_start())).where(_job_id().in_(touched))
-    with engine.connect() as connection:
-        earliest = connection.execute(query).scalar()
-    return None if earliest is None else week_start(earliest)
-
-
-def _log_refresh(engine, now, watermark, from_week, rows) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            insert(trend_refreshes).values(
-                started_at=now, watermark=watermark, from_week=from_week, rows=rows
-            )
-        )
 
 
 def scan_skills(engine: Engine, since: datetime | None, vocabulary=None) -> int:

@@ -1,12 +1,12 @@
 """Tables of the trends feature: weekly series, posting skills and the refresh watermark.
 
 They live on the storage ``Base.metadata`` so the schema drift check covers them; migrations
-``0002_trend_series`` and ``0007_trend_growth`` create them.
+``0002_trend_series``, ``0007_trend_growth`` and ``0008_trend_jobs`` create them.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Float, Index, Integer, String, Table
+from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, String, Table
 
 from jobatlas.storage.models import Base, BigId, UTCDateTime
 
@@ -49,6 +49,24 @@ trend_refreshes = Table(
     Column("watermark", UTCDateTime, nullable=False),
     Column("from_week", Date, nullable=True),
     Column("rows", Integer, nullable=False),
+    # Whether it kept skill series too: the next refresh counts changes only from a refresh
+    # that covered the same series (None: written before job states were kept).
+    Column("skills", Boolean, nullable=True),
+)
+
+# What the stored series count for each job: its first and last week (numbered from Monday
+# 1969-12-29), top SOC code and place (area key, metro, state). A refresh subtracts the stored
+# state of every changed job and adds its new one, so a crawl rewrites only the rows it moves.
+trend_jobs = Table(
+    "trend_jobs",
+    metadata,
+    Column("job_id", BigId, primary_key=True, autoincrement=False),
+    Column("first_week", Integer, nullable=False),
+    Column("last_week", Integer, nullable=False),
+    Column("soc", String(7), nullable=True),
+    Column("area", String(40), nullable=True),
+    Column("cbsa", String(40), nullable=True),
+    Column("state", String(40), nullable=True),
 )
 
 
