@@ -9,6 +9,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # forked workers then share those pages of memory copy-on-write.
 preload_app = True
 os.environ.setdefault("JOBATLAS_EAGER_LOAD", "1")
+# One BLAS/OpenMP thread per worker: the workers already use every core, and each worker's
+# own BLAS threads would only contend with the others (set here, before numpy is imported).
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # Heroku's router terminates TLS and sets X-Forwarded-*: trust it (else only a local proxy).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
