@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 from batch_model import FailingLoader, KillOnceLoader, load_test_engine, write_postings
+from distributed import Client
 
 from jobatlas.batch import run_batch
 from jobatlas.batch.cluster import local_cluster
@@ -103,3 +104,25 @@ def test_dask_rerun_skips_written_partitions(tmp_path, postings, scheduler, batc
         loader=load_test_engine,
     )
     assert again.written == [] and len(again.skipped) == 4
+
+
+def _worker_settings() -> tuple:
+    import os
+
+    import dask
+
+    return (
+        os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+        dask.config.get("distributed.worker.profile.enabled"),
+        dask.config.get("distributed.admin.tick.interval"),
+    )
+
+
+def test_local_cluster_workers_keep_their_settings_after_a_restart(monkeypatch):
+    # A nanny keeps a shallow copy of the global config, so settings applied only while the
+    # cluster starts would be lost when a worker is restarted.
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with local_cluster(workers=1) as cluster, Client(cluster) as client:
+        assert set(client.run(_worker_settings).values()) == {(None, False, "1s")}
+        client.restart()
+        assert set(client.run(_worker_settings).values()) == {(None, False, "1s")}
