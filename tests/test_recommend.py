@@ -92,8 +92,10 @@ def test_related_occupations_of_a_cook(ref, index):
 def test_moves_are_personalized_to_the_text(ref, index):
     baking = moves(ref, index, "Baked bread and pastries, mixed dough, decorated cakes.", COOK)
     grill = moves(ref, index, "Grilled steaks, fried fish, line cook on the grill.", COOK)
-    rank = {name: [m.code for m in result.related].index("51-3011.00")
-            for name, result in (("baking", baking), ("grill", grill))}
+    rank = {
+        name: [m.code for m in result.related].index("51-3011.00")
+        for name, result in (("baking", baking), ("grill", grill))
+    }
     assert rank["baking"] == 0  # bakers
     assert rank["grill"] > rank["baking"]
 
@@ -115,8 +117,13 @@ def test_no_gap_for_what_the_text_mentions(ref, index):
 
 
 def test_skill_gap_from_ratings(ref, index):
-    result = moves(ref, index, "Certified nursing assistant, took vital signs.",
-                   [Match("31-1131.00", 0.8)], job_zones=(1, 2, 3))
+    result = moves(
+        ref,
+        index,
+        "Certified nursing assistant, took vital signs.",
+        [Match("31-1131.00", 0.8)],
+        job_zones=(1, 2, 3),
+    )
     lpn = next(m for m in result.related if m.code == "29-2061.00")
     kinds = {gap.kind for gap in lpn.skill_gaps}
     assert {"credential"} <= kinds and kinds & {"skill", "knowledge"}
@@ -154,8 +161,13 @@ def test_bad_job_zones(ref, index, zones):
 
 @pytest.mark.parametrize(
     ("score", "words"),
-    [(0.9, "Strong match"), (0.5, "Strong match"), (0.3, "Good match"),
-     (0.07, "Possible match"), (0.01, "Weak match")],
+    [
+        (0.9, "Strong match"),
+        (0.5, "Strong match"),
+        (0.3, "Good match"),
+        (0.07, "Possible match"),
+        (0.01, "Weak match"),
+    ],
 )
 def test_match_words(score, words):
     assert match_words(score) == words
@@ -166,12 +178,25 @@ def test_to_dict_is_json(ref, index, columbus):
     data = json.loads(json.dumps(result.to_dict()))
     assert set(data) >= {"occupations", "related", "postings", "postings_status", "location"}
     occupation = data["occupations"][0]
-    assert set(occupation) >= {"code", "title", "score", "match", "evidence", "job_zone",
-                               "training", "wage", "outlook", "onet_url"}
+    assert set(occupation) >= {
+        "code",
+        "title",
+        "score",
+        "match",
+        "evidence",
+        "job_zone",
+        "training",
+        "wage",
+        "outlook",
+        "onet_url",
+    }
     assert data["related"][0]["skill_gaps"] is not None
     assert data["location"]["cbsa"] == "18140"
-    assert {"name": "Commercial driver's license (CDL), Class A", "kind": "credential",
-            "phrase": "Class A CDL"} in data["skills_found"]
+    assert {
+        "name": "Commercial driver's license (CDL), Class A",
+        "kind": "credential",
+        "phrase": "Class A CDL",
+    } in data["skills_found"]
     assert result.to_dict() == dataclasses.asdict(result)
 
 
@@ -194,22 +219,36 @@ def repository(database_url):
 
 def _posting(source_id, code, lat, lon, days_old, title="Truck driver", pay=None):
     return Posting(
-        source="test", source_id=source_id, url=f"https://example.org/{source_id}",
-        title=title, employer="Acme Freight", latitude=lat, longitude=lon,
+        source="test",
+        source_id=source_id,
+        url=f"https://example.org/{source_id}",
+        title=title,
+        employer="Acme Freight",
+        latitude=lat,
+        longitude=lon,
         posted_at=datetime(2026, 11, 20, tzinfo=UTC) - timedelta(days=days_old),
-        compensation=pay or Compensation(), occupations=[OccupationCode(code, 0.9)],
+        compensation=pay or Compensation(),
+        occupations=[OccupationCode(code, 0.9)],
     )
 
 
 def test_postings_nearest_and_newest(ref, index, columbus, repository):
-    repository.upsert([
-        _posting("far-new", "53-3032.00", 40.30, -83.07, 0),  # ~37 km north, today
-        _posting("near-old", "53-3032.00", 39.97, -83.00, 20,
-                 pay=Compensation(raw="$28/hr", min_amount=28.0, unit="hour")),
-        _posting("near-new", "53-3032.00", 39.98, -83.02, 1),
-        _posting("cook", "35-2014.00", 39.97, -83.00, 0, title="Cook"),
-        _posting("chicago", "53-3032.00", 41.88, -87.63, 0),
-    ])
+    repository.upsert(
+        [
+            _posting("far-new", "53-3032.00", 40.30, -83.07, 0),  # ~37 km north, today
+            _posting(
+                "near-old",
+                "53-3032.00",
+                39.97,
+                -83.00,
+                20,
+                pay=Compensation(raw="$28/hr", min_amount=28.0, unit="hour"),
+            ),
+            _posting("near-new", "53-3032.00", 39.98, -83.02, 1),
+            _posting("cook", "35-2014.00", 39.97, -83.00, 0, title="Cook"),
+            _posting("chicago", "53-3032.00", 41.88, -87.63, 0),
+        ]
+    )
     result = moves(ref, index, "Class A CDL", TRUCK, location=columbus, repository=repository)
     assert result.postings_status == "ok"
     urls = [p.url.rsplit("/", 1)[1] for p in result.postings]
@@ -224,8 +263,9 @@ def test_postings_nearest_and_newest(ref, index, columbus, repository):
 
 def test_postings_none_stored_near_the_person(ref, index, repository):
     repository.upsert([_posting("chicago", "53-3032.00", 41.88, -87.63, 0)])
-    result = moves(ref, index, "Class A CDL", TRUCK, location=resolve_location("43215"),
-                   repository=repository)
+    result = moves(
+        ref, index, "Class A CDL", TRUCK, location=resolve_location("43215"), repository=repository
+    )
     assert result.postings_status == "none_stored"
     assert result.postings == []
 
@@ -252,8 +292,7 @@ def test_truck_driver_resume_end_to_end(ref, engine, columbus):
     result = recommend(text, engine, ref, location=columbus, top_k=5)
     assert "53-3032.00" in [o.code for o in result.occupations[:3]]
     assert result.related
-    assert all(move.code not in {o.code for o in result.occupations[:1]}
-               for move in result.related)
+    assert all(move.code not in {o.code for o in result.occupations[:1]} for move in result.related)
 
 
 @pytest.mark.slow
@@ -271,3 +310,23 @@ def test_recommend_validates_top_k(ref, index):
 def test_unknown_codes_from_the_classifier_are_skipped(ref, index):
     result = moves(ref, index, "cook", [Match("35-2099.99", 0.9), *COOK])
     assert [o.code for o in result.occupations] == ["35-2014.00", "35-2021.00"]
+
+
+def test_no_item_gap_for_what_own_occupations_use(ref, index):
+    result = moves(ref, index, "Warehouse associate", WAREHOUSE, related_k=20)
+    sizes = []
+    for kind, items in (("tool", index.tools), ("technology", index.technology)):
+        own = {name for match in WAREHOUSE for name in items.get(match.code, ())}
+        listed = {g.name for move in result.related for g in move.skill_gaps if g.kind == kind}
+        assert not listed & own
+        sizes.append(len(own))
+    assert any(sizes)  # the check above has something to check
+
+
+def test_tie_breakers_are_nudges_of_each_occupation(index):
+    from jobatlas.recommend import _tie_breaker
+
+    assert index.tie_breakers.keys() == set(index.codes)
+    assert all(index.tie_breakers[c] == _tie_breaker(index.facts[c]) for c in index.codes)
+    assert len(set(index.tie_breakers.values())) > 1
+    assert max(index.tie_breakers.values()) <= 0.05

@@ -122,8 +122,11 @@ class RecommenderIndex:
         profile = _centred_profiles(importance)
         tools = _distinctive_tools(ref)
         technology = _key_technology(ref)
-        word_keys = {name: frozenset(stems(name)) for names_ in (*tools.values(),
-                     *technology.values()) for name in names_}
+        word_keys = {
+            name: frozenset(stems(name))
+            for names_ in (*tools.values(), *technology.values())
+            for name in names_
+        }
         facts = {code: _facts(ref, code) for code in codes}
         return cls(
             codes=codes,
@@ -260,8 +263,17 @@ def recommend(
     index = index or recommender_index(ref)
     matches = engine.classify(text, top_k=max(top_k, 10))
     return recommend_for_matches(
-        text, matches, ref, index, location=location, job_zones=zones, repository=repository,
-        top_k=top_k, related_k=related_k, radius_km=radius_km, posting_limit=posting_limit,
+        text,
+        matches,
+        ref,
+        index,
+        location=location,
+        job_zones=zones,
+        repository=repository,
+        top_k=top_k,
+        related_k=related_k,
+        radius_km=radius_km,
+        posting_limit=posting_limit,
     )
 
 
@@ -296,8 +308,11 @@ def recommend_for_matches(
         postings_status=status,
         location=location_dict(location),
         job_zones=sorted(zones),
-        skills_found=[{"name": m.skill.name, "kind": m.skill.kind, "phrase": m.phrase}
-                      for m in mentions if m.skill.kind != "work_activity"],
+        skills_found=[
+            {"name": m.skill.name, "kind": m.skill.kind, "phrase": m.phrase}
+            for m in mentions
+            if m.skill.kind != "work_activity"
+        ],
     )
 
 
@@ -324,8 +339,7 @@ def _occupation_result(ref, index: RecommenderIndex, match, location) -> Occupat
         evidence=list(match.evidence),
         job_zone=facts.job_zone,
         training=facts.training,
-        wage={"national": facts.national_wage,
-              "local": index.local_wage(ref, facts.soc, location)},
+        wage={"national": facts.national_wage, "local": index.local_wage(ref, facts.soc, location)},
         outlook=facts.outlook,
         onet_url=onet_url(match.code),
     )
@@ -355,11 +369,22 @@ def _moves(words, matches, mentions, ref, index, zones, location, related_k) -> 
     held = held_credentials(mentions)
     mentioned = frozenset(words)
     # What the person's own occupations use: the same for every move.
-    have = {kind: {name for m in sources for name in items.get(m.code, ())}
-            for kind, items in (("tool", index.tools), ("technology", index.technology))}
+    have = {
+        kind: {name for m in sources for name in items.get(m.code, ())}
+        for kind, items in (("tool", index.tools), ("technology", index.technology))
+    }
     return [
-        _move_result(ref, index, code, score, float(skill_fit[i]), float(text_fit[i]), via,
-                     _gaps(index, code, person, have, held, mentioned), location)
+        _move_result(
+            ref,
+            index,
+            code,
+            score,
+            float(skill_fit[i]),
+            float(text_fit[i]),
+            via,
+            _gaps(index, code, person, have, held, mentioned),
+            location,
+        )
         for score, code, via, i in ranked[:related_k]
     ]
 
@@ -377,7 +402,7 @@ def _text_fit(index: RecommenderIndex, words: list[str], rows: list[int]) -> np.
     if not counts:
         return np.zeros(len(rows))
     columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-    weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts))))
+    weights = 1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))
     weights *= index.vectorizer.idf_[columns]
     weights /= np.linalg.norm(weights)
     # A dense query vector: selecting the columns of a sparse matrix costs more than the product.
@@ -436,8 +461,9 @@ def _gaps(index, code, person, have, held, mentioned) -> list[SkillGap]:
     gaps = _rating_gaps(index, code, person)
     gaps += _credential_gaps(code, held)
     gaps += _item_gaps(index, index.tools, code, have["tool"], mentioned, "tool", 3)
-    gaps += _item_gaps(index, index.technology, code, have["technology"], mentioned,
-                       "technology", 2)
+    gaps += _item_gaps(
+        index, index.technology, code, have["technology"], mentioned, "technology", 2
+    )
     return gaps[:MAX_GAPS]
 
 
@@ -451,10 +477,13 @@ def _rating_gaps(index, code, person) -> list[SkillGap]:
         if shortfall[j] < MUCH_LOWER:
             break
         kind = index.element_kinds[j]
-        gaps.append(SkillGap(
-            name=index.element_names[j], kind=kind,
-            detail=f"Needed at a higher level than in your current work ({kind}).",
-        ))
+        gaps.append(
+            SkillGap(
+                name=index.element_names[j],
+                kind=kind,
+                detail=f"Needed at a higher level than in your current work ({kind}).",
+            )
+        )
     return gaps
 
 
@@ -463,8 +492,11 @@ def _credential_gaps(code: str, held: set[str]) -> list[SkillGap]:
     # "CDL" listed beside "CDL Class A" would say the same thing twice: keep the specific one.
     covered = {implied for credential in required for implied in credential.implies}
     return [
-        SkillGap(name=c.name, kind="credential",
-                 detail="Usually required to be hired; your text does not mention it.")
+        SkillGap(
+            name=c.name,
+            kind="credential",
+            detail="Usually required to be hired; your text does not mention it.",
+        )
         for c in required
         if c.id not in held and c.id not in covered
     ]
@@ -476,8 +508,13 @@ def _item_gaps(index, items, code, have, mentioned, kind, limit) -> list[SkillGa
         if name in have or index._word_keys.get(name, frozenset()) <= mentioned:
             continue
         what = "Tool or equipment" if kind == "tool" else "Software"
-        gaps.append(SkillGap(name=name, kind=kind,
-                             detail=f"{what} used in this work that your text does not mention."))
+        gaps.append(
+            SkillGap(
+                name=name,
+                kind=kind,
+                detail=f"{what} used in this work that your text does not mention.",
+            )
+        )
         if len(gaps) == limit:
             break
     return gaps
@@ -486,12 +523,18 @@ def _item_gaps(index, items, code, have, mentioned, kind, limit) -> list[SkillGa
 def _move_result(ref, index, code, score, skill_fit, text_fit, via, gaps, location) -> MoveResult:
     facts = index.facts[code]
     return MoveResult(
-        code=code, title=facts.title, score=round(float(score), 4),
-        skill_fit=round(skill_fit, 4), text_fit=round(text_fit, 4), related_to=via,
-        job_zone=facts.job_zone, training=facts.training,
-        wage={"national": facts.national_wage,
-              "local": index.local_wage(ref, facts.soc, location)},
-        outlook=facts.outlook, onet_url=onet_url(code), skill_gaps=gaps,
+        code=code,
+        title=facts.title,
+        score=round(float(score), 4),
+        skill_fit=round(skill_fit, 4),
+        text_fit=round(text_fit, 4),
+        related_to=via,
+        job_zone=facts.job_zone,
+        training=facts.training,
+        wage={"national": facts.national_wage, "local": index.local_wage(ref, facts.soc, location)},
+        outlook=facts.outlook,
+        onet_url=onet_url(code),
+        skill_gaps=gaps,
     )
 
 
@@ -504,8 +547,9 @@ def _postings(repository, codes, location, radius_km, limit, index):
     lat, lon = getattr(location, "lat", None), getattr(location, "lon", None)
     if location is None or lat is None or lon is None:
         return "no_location", []
-    found = repository.search(codes=list(dict.fromkeys(codes)), near=(lat, lon, radius_km),
-                              limit=limit)
+    found = repository.search(
+        codes=list(dict.fromkeys(codes)), near=(lat, lon, radius_km), limit=limit
+    )
     if not found:
         return "none_stored", []
     results = [_posting_result(stored, index) for stored in found]
@@ -560,8 +604,8 @@ def _rating_matrices(ref, position):
     tables = (("skill", ref.skills), ("knowledge", ref.knowledge))
     names, kinds, columns = [], [], {}
     for kind, table in tables:
-        for element_id, name in table[["element_id", "name"]].drop_duplicates().itertuples(
-            index=False
+        for element_id, name in (
+            table[["element_id", "name"]].drop_duplicates().itertuples(index=False)
         ):
             columns[(kind, element_id)] = len(names)
             names.append(name)
@@ -591,8 +635,12 @@ def _document_matrix(ref, codes):
     parts: dict[str, list[str]] = {code: [] for code in codes}
     for code, title in ref.occupations["title"].items():
         parts[code].append(title)
-    for frame, column in ((ref.tasks, "task"), (ref.task_dwas, "dwa_title"),
-                          (ref.tools, "example"), (ref.technology_skills, "example")):
+    for frame, column in (
+        (ref.tasks, "task"),
+        (ref.task_dwas, "dwa_title"),
+        (ref.tools, "example"),
+        (ref.technology_skills, "example"),
+    ):
         for code, value in zip(frame["code"], frame[column], strict=True):
             if code in parts:
                 parts[code].append(value)
@@ -615,8 +663,9 @@ def _nearest(profile: np.ndarray, codes: list[str]) -> dict[str, list[str]]:
 def _related_lists(ref) -> dict[str, list[tuple[str, str]]]:
     related: dict[str, list[tuple[str, str]]] = {}
     ordered = ref.related.sort_values(["code", "index"])
-    for code, other, tier in zip(ordered["code"], ordered["related_code"], ordered["tier"],
-                                 strict=True):
+    for code, other, tier in zip(
+        ordered["code"], ordered["related_code"], ordered["tier"], strict=True
+    ):
         related.setdefault(code, []).append((other, tier))
     return related
 
