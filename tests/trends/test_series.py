@@ -365,3 +365,40 @@ def test_recounts_when_the_last_refresh_kept_other_series(repository, trends_eng
     assert refresh(trends_engine, now=MONDAY + timedelta(days=3)).from_week is None
     repository.upsert([posting("3", "driver")], seen_at=MONDAY + timedelta(days=4))
     assert refresh(trends_engine, now=MONDAY + timedelta(days=5)).from_week == MONDAY.date()
+
+
+def test_first_refresh_after_upgrading_to_job_states_recounts(database_url):
+    from jobatlas.storage import PostingRepository, make_engine, upgrade
+    from jobatlas.trends.tables import trend_jobs, trend_series
+
+    # A database at 0007 with postings, a refresh row and a series row its refresh wrote.
+    upgrade(database_url, "0007")
+    engine = make_engine(database_url)
+    try:
+        PostingRepository(engine).upsert([posting("1", "cook")], seen_at=MONDAY)
+        with engine.begin() as connection:
+            connection.execute(
+                trend_refreshes.insert().values(
+                    started_at=MONDAY, watermark=MONDAY + timedelta(days=1), rows=1
+                )
+            )
+            connection.execute(
+                trend_series.insert().values(
+                    dimension="occupation", level="detailed", key="35-2014", geo_level="nation",
+                    geo="US", week=MONDAY.date() - timedelta(weeks=5), new=7, active=7,
+                )
+            )  # fmt: skip
+        upgrade(database_url)
+        # The old refresh row says nothing about job states: everything is counted again,
+        # the stale row goes and every job gets its state.
+        now = MONDAY + timedelta(days=2)
+        assert refresh(engine, skills=False, now=now).from_week is None
+        assert _values(engine, "35-2014") == {MONDAY.date(): (1, 1)}
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(trend_jobs)).scalar() == 1
+        PostingRepository(engine).upsert([posting("2", "cna")], seen_at=now)
+        assert refresh(engine, skills=False, now=now + timedelta(hours=2)).from_week == (
+            MONDAY.date()
+        )
+    finally:
+        engine.dispose()
