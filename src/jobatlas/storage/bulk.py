@@ -1,25 +1,48 @@
 """Export stored postings to CSV, Parquet or JSON-LD, and import such files back.
 
-Exports stream in id order, a batch at a time. Imports go through
-:meth:`PostingRepository.upsert` (validation, cleaning, duplicate linking; COPY on PostgreSQL),
-so an import never bypasses the checks a crawl gets and importing a file twice changes nothing.
+Exports run one query that brings each posting with its occupation codes (``COPY ... TO
+STDOUT`` on PostgreSQL) and write Arrow record batches. Imports read Arrow batches too.
+
+On PostgreSQL a batch is checked and cleaned by column (:mod:`jobatlas.storage.bulk_prepare`:
+records that might be bad go through the crawl's own checks and are rejected with its reason)
+and merged with COPY and set-based SQL (:mod:`jobatlas.storage.bulk_load`), which links exact
+reposts by content fingerprint but does not look for near duplicates. Other databases store
+through :meth:`PostingRepository.upsert_sightings`, record by record. Either way importing a
+file twice changes nothing.
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 
-from jobatlas.postings.records import Compensation, OccupationCode, Posting
+from jobatlas.storage.bulk_export import (
+    COLUMNS,
+    DATES,
+    EXPORT_SCHEMA,
+    iso_dates,
+    stored_batches,
+)
+from jobatlas.storage.bulk_load import store_batch
+from jobatlas.storage.bulk_prepare import (
+    Prepared,
+    Row,
+    Unreadable,
+    from_record,
+    prepare,
+    prepare_records,
+    unreadable,
+)
 from jobatlas.storage.postings import (
     PostingRepository,
     Rejection,
@@ -31,23 +54,13 @@ from jobatlas.storage.rows import POSTINGS, StoredPosting
 
 FORMATS = ("csv", "parquet", "jsonld")
 EXPORT_BATCH = 1000
+IMPORT_BATCH = 50_000
 O_NET_SOC = "O*NET-SOC 2019"
-COLUMNS = [
-    "source", "source_id", "url", "title", "body", "employer", "compensation_raw",
-    "compensation_min", "compensation_max", "compensation_unit", "compensation_currency",
-    "employment_type", "posted_at", "valid_through", "area", "locality", "region",
-    "postal_code", "latitude", "longitude", "category", "occupations", "model_version",
-    "first_seen", "last_seen",
-]  # fmt: skip
-_FLOATS = {"compensation_min", "compensation_max", "latitude", "longitude"}
-_DATES = {"posted_at", "valid_through", "first_seen", "last_seen"}
-_SCHEMA = pa.schema(
-    [
-        (name, pa.float64() if name in _FLOATS else pa.timestamp("us", tz="UTC")
-         if name in _DATES else pa.string())
-        for name in COLUMNS
-    ]
-)  # fmt: skip
+_REQUIRED_COLUMNS = {"source", "source_id", "url", "title"}
+# CSV and JSON-LD carry dates as ISO 8601 text; Arrow parses a whole column at once.
+_TEXT_DATES = pa.schema(
+    [pa.field(f.name, pa.string()) if f.name in DATES else f for f in EXPORT_SCHEMA]
+)
 
 
 class BulkFormatError(ValueError):
@@ -92,7 +105,7 @@ def export_postings(
 ) -> int:
     """Write stored postings to ``path`` as CSV, Parquet or JSON-LD lines; return the count."""
     fmt = format_of(path, fmt)
-    stored = iter_stored(engine, include_duplicates)
+    stored = stored_batches(engine, include_duplicates)
     writer = {"csv": _write_csv, "parquet": _write_parquet, "jsonld": _write_jsonld}[fmt]
     return writer(Path(path), stored)
 
@@ -108,292 +121,308 @@ def import_postings(engine: Engine, path: str | Path, fmt: str | None = None) ->
     if not path.is_file():
         raise BulkFormatError(f"{path} is not a file")
     reader = {"csv": _read_csv, "parquet": _read_parquet, "jsonld": _read_jsonld}[fmt]
-    repository = PostingRepository(engine)
     total = UpsertResult()
-    for batch in batches(enumerate(reader(path)), EXPORT_BATCH):
-        good = [(index, item) for index, item in batch if isinstance(item, _Row)]
-        total.rejected.extend(
-            Rejection(index, item.source, item.source_id, item.reason)
-            for index, item in batch
-            if isinstance(item, _Unreadable)
-        )
-        now = datetime.now(UTC)
-        result = repository.upsert_sightings(
-            (row.posting, row.first_seen or now, row.last_seen or row.first_seen or now)
-            for _, row in good
-        )
-        total.new += result.new
-        total.updated += result.updated
-        total.duplicate += result.duplicate
-        total.rejected.extend(
-            dataclasses.replace(r, index=good[r.index][0]) for r in result.rejected
-        )
+    if engine.dialect.name == "postgresql":
+        _store_set_based(engine, reader(path), total)
+    else:
+        for chunk in reader(path):
+            _store_row_by_row(engine, chunk, total)
     total.rejected.sort(key=lambda r: r.index)
     return total
 
 
-@dataclasses.dataclass
-class _Row:
-    """A posting read from a file, with when it was first and last seen."""
+@dataclass
+class _Chunk:
+    """Records read from a file: a typed table with ``position``, or records one by one."""
 
-    posting: Posting
-    first_seen: datetime | None
-    last_seen: datetime | None
-
-
-# -- flat records (CSV, Parquet) -----------------------------------------------------------------
+    table: pa.Table | None = None
+    records: list[tuple[int, Any]] = field(default_factory=list)  # (position, dict|Unreadable)
 
 
-def to_record(stored: StoredPosting) -> dict[str, Any]:
-    """Return the flat export record of a stored posting (occupations as JSON text)."""
-    posting = stored.posting
-    pay = posting.compensation
-    record = {name: getattr(posting, name, None) for name in COLUMNS}
-    record.update(
-        compensation_raw=pay.raw,
-        compensation_min=pay.min_amount,
-        compensation_max=pay.max_amount,
-        compensation_unit=pay.unit,
-        compensation_currency=pay.currency,
-        occupations=json.dumps(
-            [{"code": o.code, "score": o.score, "rank": o.rank} for o in posting.occupations]
-        ),
-        first_seen=stored.first_seen,
-        last_seen=stored.last_seen,
+def _store_set_based(engine: Engine, chunks: Iterable[_Chunk], total: UpsertResult) -> None:
+    # The next batch is checked and cleaned in a thread while the database merges this one:
+    # the merge runs in the server process and leaves the client's core free.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiting = None
+        for chunk in chunks:
+            ready = pool.submit(_prepared, chunk, datetime.now(UTC))
+            if waiting is not None:
+                for prepared in waiting.result():
+                    _store_prepared(engine, prepared, total)
+            waiting = ready
+        for prepared in waiting.result() if waiting is not None else []:
+            _store_prepared(engine, prepared, total)
+
+
+def _prepared(chunk: _Chunk, now: datetime) -> list[Prepared]:
+    found = [prepare(chunk.table, now)] if chunk.table is not None else []
+    return found + ([prepare_records(chunk.records, now)] if chunk.records else [])
+
+
+def _store_prepared(engine: Engine, prepared: Prepared, total: UpsertResult) -> None:
+    total.rejected.extend(prepared.rejected)
+    with engine.begin() as connection:
+        counts = store_batch(connection, prepared)
+    total.new += counts.new
+    total.duplicate += counts.duplicate
+    total.updated += counts.updated
+
+
+def _store_row_by_row(engine: Engine, chunk: _Chunk, total: UpsertResult) -> None:
+    records = list(chunk.records)
+    if chunk.table is not None:
+        positions = chunk.table["position"].to_pylist()
+        records += zip(positions, chunk.table.drop_columns("position").to_pylist(), strict=True)
+        records.sort(key=lambda item: item[0])
+    rows: list[tuple[int, Row]] = []
+    for position, record in records:
+        item = record if isinstance(record, Unreadable) else from_record(record)
+        if isinstance(item, Unreadable):
+            total.rejected.append(Rejection(position, item.source, item.source_id, item.reason))
+        else:
+            rows.append((position, item))
+    now = datetime.now(UTC)
+    result = PostingRepository(engine).upsert_sightings(
+        (row.posting, row.first_seen or now, row.last_seen or row.first_seen or now)
+        for _, row in rows
     )
-    return record
+    total.new += result.new
+    total.updated += result.updated
+    total.duplicate += result.duplicate
+    total.rejected.extend(
+        Rejection(rows[r.index][0], r.source, r.source_id, r.reason) for r in result.rejected
+    )
 
 
-def from_record(record: dict[str, Any]) -> Any:
-    """Return the posting of a flat export record (text values are converted)."""
-    value = {name: _blank_to_none(record.get(name)) for name in COLUMNS}
+def _typed(table: pa.Table, positions: list[int]) -> _Chunk:
+    """Return ``table`` with the export columns and types, and each record's position.
+
+    A column that does not convert as a whole (a stray text among numbers or dates) sends the
+    batch record by record, where each bad value is rejected with its record.
+    """
+    arrays = []
+    for target in EXPORT_SCHEMA:
+        if target.name not in table.column_names:
+            arrays.append(pa.nulls(table.num_rows, target.type))
+            continue
+        column = table[target.name]
+        try:
+            arrays.append(column if column.type == target.type else column.cast(target.type))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return _Chunk(records=list(zip(positions, table.to_pylist(), strict=True)))
+    position = pa.array(positions, pa.int64())
+    return _Chunk(table=pa.table([*arrays, position], names=[*COLUMNS, "position"]))
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def _write_csv(path: Path, batches: Iterable[pa.RecordBatch]) -> int:
+    count = 0
+    with pacsv.CSVWriter(path, _TEXT_DATES) as writer:
+        for batch in batches:
+            arrays = [
+                iso_dates(batch.column(name)) if name in DATES else batch.column(name)
+                for name in COLUMNS
+            ]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=_TEXT_DATES))
+            count += batch.num_rows
+    return count
+
+
+def _read_csv(path: Path) -> Iterator[_Chunk]:
     try:
-        occupations = [OccupationCode(**o) for o in json.loads(value["occupations"] or "[]")]
-        posting = Posting(
-            source=value["source"],
-            source_id=value["source_id"],
-            url=value["url"],
-            title=value["title"],
-            body=value["body"] or "",
-            employer=value["employer"],
-            compensation=Compensation(
-                raw=value["compensation_raw"],
-                min_amount=_float(value["compensation_min"]),
-                max_amount=_float(value["compensation_max"]),
-                unit=value["compensation_unit"],
-                currency=value["compensation_currency"] or "USD",
-            ),
-            employment_type=value["employment_type"],
-            posted_at=_date(value["posted_at"]),
-            valid_through=_date(value["valid_through"]),
-            area=value["area"],
-            locality=value["locality"],
-            region=value["region"],
-            postal_code=value["postal_code"],
-            latitude=_float(value["latitude"]),
-            longitude=_float(value["longitude"]),
-            category=value["category"],
-            occupations=occupations,
-            model_version=value["model_version"],
-        )
-        return _Row(posting, _date(value["first_seen"]), _date(value["last_seen"]))
-    except (TypeError, ValueError) as exc:
-        return _unreadable(record, exc)
+        header = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16))
+        names = header.schema.names
+    except (pa.ArrowInvalid, StopIteration) as exc:
+        raise BulkFormatError(f"{path} is not a CSV export: {exc}") from exc
+    missing = _REQUIRED_COLUMNS - set(names)
+    if missing:
+        raise BulkFormatError(f"{path} lacks the columns {', '.join(sorted(missing))}")
+    present = [name for name in COLUMNS if name in names]
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=32 << 20),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in present},
+            include_columns=present,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,  # as csv.DictReader: an empty field is no value
+        ),
+    )
+    start = 0
+    for batch in reader:
+        yield _typed(pa.Table.from_batches([batch]), list(range(start, start + batch.num_rows)))
+        start += batch.num_rows
 
 
-def _write_csv(path: Path, stored: Iterable[StoredPosting]) -> int:
+# -- Parquet -----------------------------------------------------------------------------------
+
+
+def _write_parquet(path: Path, batches: Iterable[pa.RecordBatch]) -> int:
     count = 0
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        for item in stored:
-            record = to_record(item)
-            writer.writerow({k: _csv_value(v) for k, v in record.items()})
-            count += 1
-    return count
-
-
-def _read_csv(path: Path) -> Iterator[Any]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"source", "source_id", "url", "title"} - set(reader.fieldnames or ())
-        if missing:
-            raise BulkFormatError(f"{path} lacks the columns {', '.join(sorted(missing))}")
-        yield from (from_record(row) for row in reader)
-
-
-def _write_parquet(path: Path, stored: Iterable[StoredPosting]) -> int:
-    count = 0
-    with pq.ParquetWriter(path, _SCHEMA) as writer:
-        for batch in batches(stored, EXPORT_BATCH):
-            records = [to_record(item) for item in batch]
-            writer.write_table(pa.Table.from_pylist(records, schema=_SCHEMA))
-            count += len(records)
+    with pq.ParquetWriter(path, EXPORT_SCHEMA) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+            count += batch.num_rows
         if count == 0:
-            writer.write_table(_SCHEMA.empty_table())
+            writer.write_table(EXPORT_SCHEMA.empty_table())
     return count
 
 
-def _read_parquet(path: Path) -> Iterator[Any]:
+def _read_parquet(path: Path) -> Iterator[_Chunk]:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise BulkFormatError(f"{path} is not a Parquet file: {exc}") from exc
-    for batch in parquet.iter_batches(batch_size=EXPORT_BATCH):
-        yield from (from_record(row) for row in batch.to_pylist())
+    names = parquet.schema_arrow.names
+    missing = _REQUIRED_COLUMNS - set(names)
+    if missing:
+        raise BulkFormatError(f"{path} lacks the columns {', '.join(sorted(missing))}")
+    start = 0
+    present = [name for name in COLUMNS if name in names]
+    for batch in parquet.iter_batches(batch_size=IMPORT_BATCH, columns=present):
+        yield _typed(pa.Table.from_batches([batch]), list(range(start, start + batch.num_rows)))
+        start += batch.num_rows
 
 
 # -- JSON-LD (schema.org JobPosting, one object per line) ----------------------------------------
 
 
-def to_jobposting(stored: StoredPosting) -> dict[str, Any]:
-    """Return a schema.org ``JobPosting`` object; jobatlas-only fields go under ``jobatlas``."""
-    posting = stored.posting
-    pay = posting.compensation
+def to_jobposting(record: dict[str, Any]) -> dict[str, Any]:
+    """Return the schema.org ``JobPosting`` of a flat export record.
+
+    jobatlas-only fields go under ``jobatlas``.
+    """
+    codes = json.loads(record["occupations"] or "[]")
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "JobPosting",
-        "identifier": {"@type": "PropertyValue", "name": posting.source,
-                       "value": posting.source_id},
-        "url": posting.url,
-        "title": posting.title,
-        "description": posting.body,
-        "datePosted": _iso(posting.posted_at),
-        "validThrough": _iso(posting.valid_through),
-        "employmentType": posting.employment_type,
+        "identifier": {"@type": "PropertyValue", "name": record["source"],
+                       "value": record["source_id"]},
+        "url": record["url"],
+        "title": record["title"],
+        "description": record["body"],
+        "datePosted": _iso(record["posted_at"]),
+        "validThrough": _iso(record["valid_through"]),
+        "employmentType": record["employment_type"],
         "jobLocation": {
             "@type": "Place",
-            "address": {"@type": "PostalAddress", "addressLocality": posting.locality,
-                        "addressRegion": posting.region, "postalCode": posting.postal_code,
+            "address": {"@type": "PostalAddress", "addressLocality": record["locality"],
+                        "addressRegion": record["region"], "postalCode": record["postal_code"],
                         "addressCountry": "US"},
-            "geo": {"@type": "GeoCoordinates", "latitude": posting.latitude,
-                    "longitude": posting.longitude},
+            "geo": {"@type": "GeoCoordinates", "latitude": record["latitude"],
+                    "longitude": record["longitude"]},
         },
         "occupationalCategory": [
-            {"@type": "CategoryCode", "codeValue": o.code, "inCodeSet": O_NET_SOC}
-            for o in posting.occupations
+            {"@type": "CategoryCode", "codeValue": o["code"], "inCodeSet": O_NET_SOC}
+            for o in codes
         ],
         "jobatlas": {
-            "area": posting.area, "category": posting.category, "payText": pay.raw,
-            "modelVersion": posting.model_version,
-            "scores": [{"code": o.code, "score": o.score, "rank": o.rank}
-                       for o in posting.occupations],
-            "firstSeen": _iso(stored.first_seen), "lastSeen": _iso(stored.last_seen),
+            "area": record["area"], "category": record["category"],
+            "payText": record["compensation_raw"], "modelVersion": record["model_version"],
+            "scores": [{"code": o["code"], "score": o["score"], "rank": o["rank"]}
+                       for o in codes],
+            "firstSeen": _iso(record["first_seen"]), "lastSeen": _iso(record["last_seen"]),
         },
     }  # fmt: skip
-    if posting.employer:
-        data["hiringOrganization"] = {"@type": "Organization", "name": posting.employer}
-    if pay.min_amount is not None or pay.max_amount is not None:
+    if record["employer"]:
+        data["hiringOrganization"] = {"@type": "Organization", "name": record["employer"]}
+    low, high = record["compensation_min"], record["compensation_max"]
+    if low is not None or high is not None:
         data["baseSalary"] = {
-            "@type": "MonetaryAmount", "currency": pay.currency,
-            "value": {"@type": "QuantitativeValue", "minValue": pay.min_amount,
-                      "maxValue": pay.max_amount, "unitText": (pay.unit or "").upper() or None},
+            "@type": "MonetaryAmount", "currency": record["compensation_currency"],
+            "value": {"@type": "QuantitativeValue", "minValue": low, "maxValue": high,
+                      "unitText": (record["compensation_unit"] or "").upper() or None},
         }  # fmt: skip
     return data
 
 
-def from_jobposting(data: dict[str, Any]) -> Any:
-    """Return the posting of a ``JobPosting`` object written by :func:`to_jobposting`."""
-    try:
-        extra = data.get("jobatlas") or {}
-        location = data.get("jobLocation") or {}
-        address, geo = location.get("address") or {}, location.get("geo") or {}
-        salary = data.get("baseSalary") or {}
-        value = salary.get("value") or {}
-        posting = Posting(
-            source=data["identifier"]["name"],
-            source_id=data["identifier"]["value"],
-            url=data["url"],
-            title=data["title"],
-            body=data.get("description") or "",
-            employer=(data.get("hiringOrganization") or {}).get("name"),
-            compensation=Compensation(
-                raw=extra.get("payText"),
-                min_amount=value.get("minValue"),
-                max_amount=value.get("maxValue"),
-                unit=(value.get("unitText") or "").lower() or None,
-                currency=salary.get("currency") or "USD",
-            ),
-            employment_type=data.get("employmentType"),
-            posted_at=_date(data.get("datePosted")),
-            valid_through=_date(data.get("validThrough")),
-            area=extra.get("area"),
-            locality=address.get("addressLocality"),
-            region=address.get("addressRegion"),
-            postal_code=address.get("postalCode"),
-            latitude=geo.get("latitude"),
-            longitude=geo.get("longitude"),
-            category=extra.get("category"),
-            occupations=[OccupationCode(**o) for o in extra.get("scores") or []],
-            model_version=extra.get("modelVersion"),
-        )
-        return _Row(posting, _date(extra.get("firstSeen")), _date(extra.get("lastSeen")))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        return _unreadable(data, exc)
+def jobposting_record(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the flat export record of a ``JobPosting`` written by :func:`to_jobposting`."""
+    extra = data.get("jobatlas") or {}
+    location = data.get("jobLocation") or {}
+    address, geo = location.get("address") or {}, location.get("geo") or {}
+    salary = data.get("baseSalary") or {}
+    value = salary.get("value") or {}
+    scores = extra.get("scores") or []
+    return {
+        "source": data["identifier"]["name"],
+        "source_id": data["identifier"]["value"],
+        "url": data["url"],
+        "title": data["title"],
+        "body": data.get("description") or "",
+        "employer": (data.get("hiringOrganization") or {}).get("name"),
+        "compensation_raw": extra.get("payText"),
+        "compensation_min": value.get("minValue"),
+        "compensation_max": value.get("maxValue"),
+        "compensation_unit": (value.get("unitText") or "").lower() or None,
+        "compensation_currency": salary.get("currency") or "USD",
+        "employment_type": data.get("employmentType"),
+        "posted_at": data.get("datePosted"),
+        "valid_through": data.get("validThrough"),
+        "area": extra.get("area"),
+        "locality": address.get("addressLocality"),
+        "region": address.get("addressRegion"),
+        "postal_code": address.get("postalCode"),
+        "latitude": geo.get("latitude"),
+        "longitude": geo.get("longitude"),
+        "category": extra.get("category"),
+        "occupations": json.dumps(scores) if isinstance(scores, list) else scores,
+        "model_version": extra.get("modelVersion"),
+        "first_seen": extra.get("firstSeen"),
+        "last_seen": extra.get("lastSeen"),
+    }
 
 
-def _write_jsonld(path: Path, stored: Iterable[StoredPosting]) -> int:
+def _write_jsonld(path: Path, batches: Iterable[pa.RecordBatch]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as handle:
-        for item in stored:
-            handle.write(json.dumps(to_jobposting(item), ensure_ascii=False) + "\n")
-            count += 1
+        for batch in batches:
+            lines = [json.dumps(to_jobposting(r), ensure_ascii=False) for r in batch.to_pylist()]
+            handle.write("".join(line + "\n" for line in lines))
+            count += batch.num_rows
     return count
 
 
-def _read_jsonld(path: Path) -> Iterator[Any]:
+def _read_jsonld(path: Path) -> Iterator[_Chunk]:
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BulkFormatError(f"{path} line {number} is not JSON: {exc.msg}") from exc
-            yield from_jobposting(data if isinstance(data, dict) else {})
+        records = enumerate(_jsonld_records(path, handle))
+        yield from (_jsonld_chunk(batch) for batch in batches(records, IMPORT_BATCH))
+
+
+def _jsonld_records(path: Path, handle) -> Iterator[Any]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BulkFormatError(f"{path} line {number} is not JSON: {exc.msg}") from exc
+        data = data if isinstance(data, dict) else {}
+        try:
+            yield jobposting_record(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            yield unreadable(data, exc)
+
+
+def _jsonld_chunk(batch: list[tuple[int, Any]]) -> _Chunk:
+    readable = [(i, record) for i, record in batch if not isinstance(record, Unreadable)]
+    if not readable:
+        return _Chunk(records=batch)
+    try:
+        table = pa.Table.from_pylist([record for _, record in readable], schema=_TEXT_DATES)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return _Chunk(records=batch)
+    chunk = _typed(table, [i for i, _ in readable])
+    chunk.records.extend((i, record) for i, record in batch if isinstance(record, Unreadable))
+    return chunk
 
 
 # -- small helpers -------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
-class _Unreadable:
-    """A record that could not be turned into a Posting, and why."""
-
-    source: str | None
-    source_id: str | None
-    reason: str
-
-
-def _unreadable(record: dict[str, Any], exc: Exception) -> Any:
-    source, source_id = record.get("source"), record.get("source_id")
-    identifier = record.get("identifier")
-    if isinstance(identifier, dict):
-        source, source_id = identifier.get("name"), identifier.get("value")
-    return _Unreadable(
-        source if isinstance(source, str) else None,
-        source_id if isinstance(source_id, str) else None,
-        f"unreadable record: {exc!r}",
-    )
-
-
-def _blank_to_none(value: Any) -> Any:
-    return None if value == "" else value
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _date(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
-
-
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-def _csv_value(value: Any) -> Any:
-    return _iso(value) if isinstance(value, datetime) else value

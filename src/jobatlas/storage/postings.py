@@ -76,7 +76,7 @@ _NEAR_COLUMNS = select(
 _TEXT_FIELDS = ("source", "source_id", "url", "title", "body", "employer", "employment_type",
                 "area", "locality", "region", "postal_code", "category", "fingerprint",
                 "model_version")  # fmt: skip
-_KEEP_IF_MISSING = (
+KEEP_IF_MISSING = (
     "employer",
     "compensation_raw",
     "compensation_min",
@@ -551,7 +551,7 @@ def _on_conflict_update(insert, band_keys: bool = False):
         ),
         "classified_at": func.coalesce(new.classified_at, POSTINGS.c.classified_at),
     }
-    changes.update({name: func.coalesce(new[name], POSTINGS.c[name]) for name in _KEEP_IF_MISSING})
+    changes.update({name: func.coalesce(new[name], POSTINGS.c[name]) for name in KEEP_IF_MISSING})
     if band_keys:
         changes["band_keys"] = func.coalesce(new.band_keys, POSTINGS.c.band_keys)
     return insert.on_conflict_do_update(
