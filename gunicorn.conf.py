@@ -3,7 +3,9 @@
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# One worker per core plus one: while a worker waits on the database or its socket, another
+# computes (on 2 cores, 3 workers served 155-157 recommend requests/s against 131-145 for 2).
+workers = int(os.environ.get("WEB_CONCURRENCY", str((os.cpu_count() or 1) + 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Load the app (and with it the occupation model and reference data) in the master, once;
 # forked workers then share those pages of memory copy-on-write.

@@ -11,7 +11,7 @@ Chicago, then drives it with ``wrk`` (a separate process) at 16 connections:
 Targets: recommend p95 <= 150 ms and >= 100 requests/s with no errors; home page p95 <= 50 ms.
 Figures go into ``docs/benchmarks.md`` under ``## Web app and JSON API``.
 
-    .venv/bin/python -m bench.bench_web [--duration 20] [--connections 16] [--workers 2] [--runs 3]
+    .venv/bin/python -m bench.bench_web [--duration 20] [--connections 16] [--workers 3] [--runs 3]
 """
 
 from __future__ import annotations
@@ -303,7 +303,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print, do not edit the docs")
     args = parser.parse_args()
