@@ -36,11 +36,10 @@ from jobatlas.storage.bulk_export import (
 from jobatlas.storage.bulk_load import store_batch
 from jobatlas.storage.bulk_prepare import (
     Prepared,
-    Row,
     Unreadable,
-    from_record,
     prepare,
     prepare_records,
+    readable_rows,
     unreadable,
 )
 from jobatlas.storage.postings import (
@@ -174,13 +173,8 @@ def _store_row_by_row(engine: Engine, chunk: _Chunk, total: UpsertResult) -> Non
         positions = chunk.table["position"].to_pylist()
         records += zip(positions, chunk.table.drop_columns("position").to_pylist(), strict=True)
         records.sort(key=lambda item: item[0])
-    rows: list[tuple[int, Row]] = []
-    for position, record in records:
-        item = record if isinstance(record, Unreadable) else from_record(record)
-        if isinstance(item, Unreadable):
-            total.rejected.append(Rejection(position, item.source, item.source_id, item.reason))
-        else:
-            rows.append((position, item))
+    rows, rejected = readable_rows(records)
+    total.rejected.extend(rejected)
     now = datetime.now(UTC)
     result = PostingRepository(engine).upsert_sightings(
         (row.posting, row.first_seen or now, row.last_seen or row.first_seen or now)

@@ -106,14 +106,23 @@ def prepare(table: pa.Table, now: datetime) -> Prepared:
     )
 
 
-def prepare_records(records, now: datetime) -> Prepared:
-    """Check and clean ``(position, record)`` pairs one by one, exactly as a crawl does."""
-    rows, codes, rejected = [], [], []
+def readable_rows(records) -> tuple[list[tuple[int, Row]], list[Rejection]]:
+    """Split ``(position, record)`` pairs into readable rows and rejections of the rest."""
+    rows, rejected = [], []
     for position, record in records:
         item = record if isinstance(record, Unreadable) else from_record(record)
         if isinstance(item, Unreadable):
             rejected.append(Rejection(position, item.source, item.source_id, item.reason))
-            continue
+        else:
+            rows.append((position, item))
+    return rows, rejected
+
+
+def prepare_records(records, now: datetime) -> Prepared:
+    """Check and clean ``(position, record)`` pairs one by one, exactly as a crawl does."""
+    readable, rejected = readable_rows(records)
+    rows, codes = [], []
+    for position, item in readable:
         first_seen = item.first_seen or now
         try:
             ready = _prepare(position, item.posting, first_seen, item.last_seen or first_seen)
