@@ -14,8 +14,9 @@ file twice changes nothing.
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,9 +34,8 @@ from jobatlas.storage.bulk_export import (
     iso_dates,
     stored_batches,
 )
-from jobatlas.storage.bulk_load import store_batch
+from jobatlas.storage.bulk_load import Encoded, encode, store_batches
 from jobatlas.storage.bulk_prepare import (
-    Prepared,
     Unreadable,
     prepare,
     prepare_records,
@@ -54,6 +54,8 @@ from jobatlas.storage.rows import POSTINGS, StoredPosting
 FORMATS = ("csv", "parquet", "jsonld")
 EXPORT_BATCH = 1000
 IMPORT_BATCH = 50_000
+# Not fork: the importing process may hold threads and open database connections.
+_FORKSERVER = multiprocessing.get_context("forkserver")
 O_NET_SOC = "O*NET-SOC 2019"
 _REQUIRED_COLUMNS = {"source", "source_id", "url", "title"}
 # CSV and JSON-LD carry dates as ISO 8601 text; Arrow parses a whole column at once.
@@ -139,32 +141,39 @@ class _Chunk:
 
 
 def _store_set_based(engine: Engine, chunks: Iterable[_Chunk], total: UpsertResult) -> None:
-    # The next batch is checked and cleaned in a thread while the database merges this one:
-    # the merge runs in the server process and leaves the client's core free.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        waiting = None
-        for chunk in chunks:
-            ready = pool.submit(_prepared, chunk, datetime.now(UTC))
+    def prepared_batches() -> Iterator[Encoded]:
+        # The next batch is checked, cleaned and encoded in another process while the database
+        # merges this one, on the other core. In a thread it held the GIL that sending each
+        # piece of this batch's COPY needs, and the sends waited on it.
+        # Workers fork from a server that imported this module once, not each on its own.
+        _FORKSERVER.set_forkserver_preload([__name__])
+        with ProcessPoolExecutor(max_workers=1, mp_context=_FORKSERVER) as pool:
+            waiting = None
+            for chunk in chunks:
+                ready = pool.submit(_prepared, chunk, datetime.now(UTC))
+                if waiting is not None:
+                    yield from _rejections_noted(waiting.result(), total)
+                waiting = ready
             if waiting is not None:
-                for prepared in waiting.result():
-                    _store_prepared(engine, prepared, total)
-            waiting = ready
-        for prepared in waiting.result() if waiting is not None else []:
-            _store_prepared(engine, prepared, total)
+                yield from _rejections_noted(waiting.result(), total)
 
-
-def _prepared(chunk: _Chunk, now: datetime) -> list[Prepared]:
-    found = [prepare(chunk.table, now)] if chunk.table is not None else []
-    return found + ([prepare_records(chunk.records, now)] if chunk.records else [])
-
-
-def _store_prepared(engine: Engine, prepared: Prepared, total: UpsertResult) -> None:
-    total.rejected.extend(prepared.rejected)
-    with engine.begin() as connection:
-        counts = store_batch(connection, prepared)
+    with engine.connect() as connection:
+        counts = store_batches(connection, prepared_batches())
     total.new += counts.new
     total.duplicate += counts.duplicate
     total.updated += counts.updated
+
+
+def _prepared(chunk: _Chunk, now: datetime) -> list[Encoded]:
+    found = [prepare(chunk.table, now)] if chunk.table is not None else []
+    found += [prepare_records(chunk.records, now)] if chunk.records else []
+    return [encode(prepared) for prepared in found]
+
+
+def _rejections_noted(prepared: list[Encoded], total: UpsertResult) -> Iterator[Encoded]:
+    for batch in prepared:
+        total.rejected.extend(batch.rejected)
+        yield batch
 
 
 def _store_row_by_row(engine: Engine, chunk: _Chunk, total: UpsertResult) -> None:
