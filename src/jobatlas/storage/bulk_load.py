@@ -151,7 +151,9 @@ def _first_load(connection: Connection, batches: Iterable[Encoded]) -> Counts:
             " WHERE is_new")  # fmt: skip
         # Emptied at commit otherwise, and this transaction holds every batch.
         run(f"TRUNCATE {_STAGE}, {_CODES}, {_ROWS}")
-    # Linked before the indexes come back: each link rewrites its row in every index.
+    # Linked before the indexes come back: each link rewrites its row in every index. The
+    # window sorts every loaded fingerprint, in memory rather than in temporary files.
+    run("SET LOCAL work_mem = '256MB'")
     linked = run(_LINK_LOADED).rowcount
     total.new -= linked
     total.duplicate += linked
@@ -198,8 +200,10 @@ def store_batch(connection: Connection, batch: Encoded, link_reposts: bool = Tru
     _copy(connection, _STAGE, STAGE_SCHEMA.names, batch.postings)
     _copy(connection, _CODES, CODES_SCHEMA.names, batch.codes)
     run = connection.exec_driver_sql
-    # Compiling these statements with JIT took longer than running them.
+    # Compiling these statements with JIT took longer than running them. Sorting a batch's
+    # keys and fingerprints spilled to disk with the default 4 MB of work memory.
     run("SET LOCAL jit = off")
+    run("SET LOCAL work_mem = '64MB'")
     # Temporary tables have no statistics until analyzed: without them the planner reads all
     # of ``postings`` for each lookup instead of probing its indexes.
     run(f"ANALYZE {_STAGE} ({_STAGE_KEYS}), {_CODES} (position)")
@@ -269,14 +273,15 @@ _STORED_ID = """(SELECT p.id FROM postings AS p
                WHERE p.source = {row}.source AND p.source_id = {row}.source_id)"""
 
 # Arrow writes NULL as an empty field and an empty text as "": COPY reads them back the same.
+# Keys sort in byte order ("C"): any order finds the last copy of each, and this one is cheapest.
 _ONE_ROW_PER_KEY = f"""
 INSERT INTO {_ROWS} (position, id, is_new, comparable, has_codes, fingerprint, source, source_id)
 SELECT s.position, s.id, s.id IS NULL, s.comparable, s.classified_at IS NOT NULL,
        s.fingerprint, s.source, s.source_id
-FROM (SELECT DISTINCT ON (source, source_id)
+FROM (SELECT DISTINCT ON (source COLLATE "C", source_id COLLATE "C")
              position, comparable, classified_at, fingerprint, source, source_id,
              {_STORED_ID.format(row=_STAGE)} AS id
-      FROM {_STAGE} ORDER BY source, source_id, position DESC) AS s
+      FROM {_STAGE} ORDER BY source COLLATE "C", source_id COLLATE "C", position DESC) AS s
 """
 
 # Each new comparable posting is linked to the original of its content: the smallest among the
@@ -295,10 +300,11 @@ WHERE p.id = roots.id AND roots.root IS NOT NULL
 # A first load has no index on fingerprints yet, and every stored posting is one it loaded: one
 # window over the loaded postings, by the content each was first stored with (as when linking
 # batch by batch, unless a posting's content changed in an earlier batch than its repost's).
+# Byte order ("C") groups the same fingerprints as the database's collation, in half the time.
 _LINK_LOADED = f"""
 UPDATE postings AS p SET duplicate_of = roots.root
 FROM (SELECT id, comparable, min(id) OVER (
-        PARTITION BY fingerprint ORDER BY id
+        PARTITION BY fingerprint COLLATE "C" ORDER BY id
         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS root
       FROM {_LOADED}) AS roots
 WHERE p.id = roots.id AND roots.comparable AND roots.root IS NOT NULL
