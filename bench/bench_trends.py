@@ -9,6 +9,7 @@
 Run: ``.venv/bin/python -m bench.bench_trends [--postings 1000000] [--skip-backtest]``.
 Old against new code on two copies of one refreshed database: ``PYTHONPATH=<old checkout>/src
 python -m bench.bench_trends --increment-only --database-url <copy>`` for each (same crawl).
+``--no-docs`` prints the figures instead of rewriting the Trends section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -468,6 +469,9 @@ def main() -> None:
     parser.add_argument("--increment-only", action="store_true",
                         help="with --database-url (refreshed already): add a crawl, time the "
                         "incremental refresh, print its figures as JSON")  # fmt: skip
+    parser.add_argument("--no-docs", action="store_true",
+                        help="print the figures as JSON instead of rewriting the Trends "
+                        "section of docs/benchmarks.md")  # fmt: skip
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if args.increment_only:
@@ -489,6 +493,9 @@ def main() -> None:
             log.info("api: %s", api)
         finally:
             drop()
+    if args.no_docs:
+        print(json.dumps({"backtest": backtest, "storage": storage, "api": api}, default=str))
+        return
     write_section(render(backtest, storage, api, args.postings))
 
 

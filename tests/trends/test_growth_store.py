@@ -3,10 +3,12 @@
 import random
 from datetime import UTC, datetime, timedelta
 
+import pyarrow as pa
 import pytest
 from sqlalchemy import delete, func, select
 
 from jobatlas.storage import PostingRepository
+from jobatlas.trends import growth_store
 from jobatlas.trends.growth_store import growth_end, read_growth, write_growth
 from jobatlas.trends.report import end_week, growth_rows, occupation_table, resolve_place
 from jobatlas.trends.series import refresh, week_start
@@ -141,3 +143,60 @@ def test_growth_end_is_the_last_complete_week():
     assert growth_end(monday, monday + timedelta(days=3)) == monday - timedelta(weeks=1)
     earlier = monday - timedelta(weeks=5)
     assert growth_end(earlier, monday) == earlier
+
+
+def _stored(engine) -> list[dict]:
+    with engine.connect() as connection:
+        query = select(trend_growth).order_by(*trend_growth.primary_key.columns)
+        return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def test_growth_written_in_small_blocks_equals_growth_written_at_once(seeded, monkeypatch):
+    once = _stored(seeded)
+    monkeypatch.setattr(growth_store, "_BLOCK", 1)  # PostgreSQL: one place per COPY block
+    with seeded.begin() as connection:
+        written = write_growth(connection, datetime.now(UTC).date())
+    assert written == len(once) > 0
+    assert _stored(seeded) == once
+
+
+def test_blocks_keep_each_place_whole():
+    sums = pa.table(
+        {
+            "geo_level": ["area"] * 5 + ["nation"] * 2,
+            "geo": ["a", "a", "a", "b", "b", "us", "us"],
+            "dimension": ["occupation"] * 4 + ["skill"] + ["occupation"] * 2,
+        }
+    )
+    assert list(growth_store._blocks(sums, 2)) == [(0, 3), (3, 5), (5, 7)]
+    assert list(growth_store._blocks(sums, 1)) == [(0, 3), (3, 4), (4, 5), (5, 7)]
+    assert list(growth_store._blocks(sums, 100)) == [(0, 7)]
+
+
+def test_growth_key_migration_keeps_rows_and_leads_with_the_end_week(database_url):
+    from sqlalchemy import inspect
+
+    from jobatlas.storage import downgrade, make_engine, upgrade
+
+    upgrade(database_url, "0008")
+    engine = make_engine(database_url)
+    row = {c.name: None for c in trend_growth.columns if c.name != "end_week"}
+    row |= {"geo_level": "nation", "geo": "US", "dimension": "occupation", "metric": "new",
+            "level": "detailed", "key": "35-2014", "active": 3}  # fmt: skip
+    monday = week_start(datetime(2026, 11, 2, tzinfo=UTC))
+    try:
+        with engine.begin() as connection:
+            connection.execute(trend_growth.insert().values(**row, end_week=monday))
+        upgrade(database_url)
+        key = inspect(engine).get_pk_constraint("trend_growth")["constrained_columns"]
+        assert key[0] == "end_week"
+        with engine.begin() as connection:
+            # Two end weeks of one series fit the new key (a refresh mid-way writes the next).
+            later = monday + timedelta(weeks=1)
+            connection.execute(trend_growth.insert().values(**row | {"active": 4}, end_week=later))
+        downgrade(database_url, "0008")
+        with engine.connect() as connection:
+            kept = connection.execute(select(trend_growth.c.end_week, trend_growth.c.active)).all()
+        assert [(str(end), active) for end, active in kept] == [(str(later), 4)]
+    finally:
+        engine.dispose()

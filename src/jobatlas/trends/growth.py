@@ -29,6 +29,7 @@ LEVEL = 0.90
 OVERDISPERSED = 1.5
 COMPARISONS = ("previous", "year_ago")
 FIELDS = ("recent", "earlier", "change_pct", "lower_pct", "upper_pct", "method", "suppressed")
+COUNTS = ("recent", "earlier")  # fields holding whole numbers of postings
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,15 @@ def compare_sums(k1, q1, k2, q2, weeks: int = WINDOW) -> dict[str, np.ndarray]:
     ``k`` are the windows' sums and ``q`` their sums of squares. Vectorized throughout: the
     refresh runs it over every stored series at once.
     """
+    return _objects(compare_arrays(k1, q1, k2, q2, weeks))
+
+
+def compare_arrays(k1, q1, k2, q2, weeks: int = WINDOW) -> dict[str, np.ndarray]:
+    """Return the columns of ``compare_sums`` as typed arrays: numbers float, NaN for none.
+
+    Counts and percents stay numeric (texts are object arrays, None for none), so the refresh
+    can write a million rows without making a Python object per number.
+    """
     k1, k2 = np.asarray(k1, dtype=float), np.asarray(k2, dtype=float)
     phi = dispersion_from_sums(k1, q1, k2, q2, weeks)
     quasi = phi > OVERDISPERSED
@@ -129,14 +139,31 @@ def compare_sums(k1, q1, k2, q2, weeks: int = WINDOW) -> dict[str, np.ndarray]:
     methods[shown & quasi] = "quasi-poisson"
     methods[shown & ~quasi] = "exact-conditional"
     return {
-        "recent": k1.astype(np.int64).astype(object),
-        "earlier": k2.astype(np.int64).astype(object),
+        "recent": k1.copy(),  # callers blank rows of their own copy
+        "earlier": k2.copy(),
         "change_pct": _pct(ratio, shown),
         "lower_pct": _pct(lower, shown),
         "upper_pct": _pct(upper, shown),
         "method": methods,
         "suppressed": reasons,
     }
+
+
+def _objects(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Return typed growth columns as object arrays: counts int, percents float, NaN None."""
+    out = {}
+    for name, values in columns.items():
+        if values.dtype == object:
+            out[name] = values
+            continue
+        known = ~np.isnan(values)
+        objects = np.full(len(values), None, dtype=object)
+        kept = values[known]
+        if name.endswith(COUNTS):
+            kept = kept.astype(np.int64)
+        objects[known] = kept.astype(object)  # Python ints and floats
+        out[name] = objects
+    return out
 
 
 _FEW = "suppressed: {} postings in the two windows, fewer than " + str(MIN_COUNT)
@@ -152,10 +179,10 @@ def _messages(counts: np.ndarray, template: str, *extra) -> np.ndarray:
 
 
 def _pct(ratio: np.ndarray, shown: np.ndarray) -> np.ndarray:
-    """Return ratios as percent changes rounded to 0.1 (object array; None where not shown)."""
-    out = np.full(len(ratio), None, dtype=object)
+    """Return ratios as percent changes rounded to 0.1 (NaN where not shown)."""
+    out = np.full(len(ratio), np.nan)
     ok = shown & np.isfinite(ratio)
-    out[ok] = np.round((ratio[ok] - 1) * 100, 1).astype(object)  # Python floats
+    out[ok] = np.round((ratio[ok] - 1) * 100, 1)
     return out
 
 
@@ -192,17 +219,25 @@ def growth_from_sums(keys, sums: dict, weeks_seen: np.ndarray) -> pd.DataFrame:
     ``weeks_seen`` counts the weeks from a key's first week to ``end``.
     """
     table = pd.DataFrame({"key": list(keys)})
+    for name, values in _objects(growth_arrays(sums, weeks_seen)).items():
+        table[name] = pd.Series(values, dtype=object)
+    return table
+
+
+def growth_arrays(sums: dict, weeks_seen: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the columns of ``growth_from_sums`` (but ``key``) as ``compare_arrays`` does."""
+    weeks_seen = np.asarray(weeks_seen)
+    out = {}
     for name in COMPARISONS:
-        columns = compare_sums(
+        columns = compare_arrays(
             sums["recent_sum"], sums["recent_sq"], sums[f"{name}_sum"], sums[f"{name}_sq"]
         )
-        short = np.asarray(weeks_seen) < NEEDED[name]
+        short = weeks_seen < NEEDED[name]
         for field in FIELDS:
-            columns[field][short] = None
+            columns[field][short] = None if columns[field].dtype == object else np.nan
         columns["suppressed"][short] = _messages(weeks_seen[short], _SHORT, NEEDED[name])
-        for field in FIELDS:
-            table[f"{name}_{field}"] = pd.Series(columns[field], dtype=object)
-    return table
+        out.update((f"{name}_{field}", columns[field]) for field in FIELDS)
+    return out
 
 
 def _week_matrix(frame: pd.DataFrame, end: pd.Timestamp, metric: str, keys: list):

@@ -1,7 +1,8 @@
 """Tables of the trends feature: weekly series, posting skills and the refresh watermark.
 
 They live on the storage ``Base.metadata`` so the schema drift check covers them; migrations
-``0002_trend_series``, ``0007_trend_growth`` and ``0008_trend_jobs`` create them.
+``0002_trend_series``, ``0007_trend_growth`` and ``0008_trend_jobs`` create them
+(``0009_trend_growth_key`` reorders the growth key).
 """
 
 from __future__ import annotations
@@ -94,14 +95,16 @@ _GROWTH_TYPES = {
 trend_growth = Table(
     "trend_growth",
     metadata,
-    # Key order: the rows of one place, then its table (dimension, metric, level) are one range.
+    # Key order: the end week first, so a new week's rows append to the index after the old
+    # week's (deleted) ones (migration 0009); then one place's table (dimension, metric, level)
+    # is one range.
+    Column("end_week", Date, primary_key=True),
     Column("geo_level", String(8), primary_key=True),
     Column("geo", String(40), primary_key=True),
     Column("dimension", String(12), primary_key=True),
     Column("metric", String(8), primary_key=True),
     Column("level", String(12), primary_key=True),
     Column("key", String(200), primary_key=True),
-    Column("end_week", Date, nullable=False),
     Column("active", Integer, nullable=False),  # active postings in the end week
     *(
         Column(f"{comparison}_{name}", _GROWTH_TYPES[name](), nullable=True)
