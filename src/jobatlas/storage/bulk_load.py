@@ -143,7 +143,7 @@ def _first_load(connection: Connection, batches: Iterable[Encoded]) -> Counts:
         f" SELECT id, fingerprint, comparable FROM {_ROWS} WITH NO DATA")  # fmt: skip
     total = Counts()
     for batch in batches:
-        total += store_batch(connection, batch, link_reposts=False)
+        total += store_batch(connection, batch, first_load=True)
         run(f"INSERT INTO {_LOADED} SELECT id, fingerprint, comparable FROM {_ROWS}"
             " WHERE is_new")  # fmt: skip
         # Emptied at commit otherwise, and this transaction holds every batch.
@@ -188,10 +188,11 @@ def _foreign_keys(connection: Connection, tables: Iterable[str]) -> list[tuple[s
     return [(table_name, name, definition) for table_name, name, definition in rows]
 
 
-def store_batch(connection: Connection, batch: Encoded, link_reposts: bool = True) -> Counts:
+def store_batch(connection: Connection, batch: Encoded, first_load: bool = False) -> Counts:
     """Merge one prepared batch into ``postings`` and ``posting_occupations``.
 
-    ``link_reposts=False`` leaves new postings unlinked (a first load links them at the end).
+    ``first_load``: the transaction holds both tables (see :func:`_first_load`), so new
+    postings need no conflict check, and they are left unlinked (linked at the end).
     """
     _create_staging(connection)
     _copy(connection, _STAGE, STAGE_SCHEMA.names, batch.postings)
@@ -206,14 +207,13 @@ def store_batch(connection: Connection, batch: Encoded, link_reposts: bool = Tru
     run(_MERGE_REPEATED_SIGHTINGS)
     run(_ONE_ROW_PER_KEY)
     run(f"ANALYZE {_ROWS}")
-    if link_reposts:
-        run(_upsert_sql("true"))
-    else:
-        # A first load holds the tables: no one else can store a posting between finding
-        # that it is new and inserting it, so new postings need no conflict check.
+    if first_load:
+        # No one else can store a posting between finding that it is new and inserting it.
         run(_upsert_sql("is_new", on_conflict=False))
         run(_upsert_sql("NOT is_new"))
-    duplicate = run(_LINK_BATCH).rowcount if link_reposts else 0
+    else:
+        run(_upsert_sql("true"))
+    duplicate = 0 if first_load else run(_LINK_BATCH).rowcount
     run(_DROP_CHANGED_CODES)
     run(_ADD_CODES)
     new, existing = run(f"SELECT count(*) FILTER (WHERE is_new), count(*) FROM {_ROWS}").one()
