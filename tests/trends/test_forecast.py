@@ -5,10 +5,12 @@ import pytest
 from jobatlas.trends import forecast
 from jobatlas.trends.forecast import (
     AR_LAGS,
+    AR_MIN_WEEKS,
     ERROR_ORIGINS,
     MIN_WEEKS,
+    WINDOW,
     _ar_cumulative_steps,
-    _average_errors,
+    _combined_errors,
     _naive_forecast,
     forecast_series,
 )
@@ -47,7 +49,7 @@ def test_overdispersed_sparse_counts_use_negative_binomial():
     assert result.upper[95][0] > 10
 
 
-@pytest.mark.parametrize(("weeks", "method"), [(80, "arima-avg"), (40, "ets-damped")])
+@pytest.mark.parametrize(("weeks", "method"), [(80, "arima-median"), (40, "ets-damped")])
 def test_smooth_series_uses_arima_or_damped_smoothing_with_ordered_intervals(weeks, method):
     rng = np.random.default_rng(0)
     values = 200 + np.cumsum(rng.normal(1, 3, weeks))
@@ -66,7 +68,7 @@ def test_seasonal_model_only_with_two_years():
     t = np.arange(120)
     values = 100 + 20 * np.sin(2 * np.pi * t / 52) + np.random.default_rng(1).normal(0, 1, 120)
     assert forecast_series(weekly(values), seasonal=True).method == "ets-damped-seasonal"
-    assert forecast_series(weekly(values[:90]), seasonal=True).method == "arima-avg"
+    assert forecast_series(weekly(values[:90]), seasonal=True).method == "arima-median"
     assert forecast_series(weekly(values[:45]), seasonal=True).method == "ets-damped"
 
 
@@ -83,10 +85,63 @@ def test_arima_intervals_use_the_same_recursion_as_statsmodels_forecasts():
         assert steps[0, 0] == pytest.approx(np.asarray(fit.fittedvalues)[0])
 
 
+def test_arima_forecast_is_the_week_by_week_median_of_the_three_orders():
+    from statsmodels.tsa.ar_model import AutoReg
+
+    values = 200 + np.cumsum(np.random.default_rng(5).normal(0.5, 3, 150))
+    y = np.log1p(values[-WINDOW:])
+    paths = [
+        y[-1] + np.cumsum(AutoReg(np.diff(y), lags=p, trend="n").fit().forecast(13))
+        for p in AR_LAGS
+    ]
+    result = forecast_series(weekly(values))
+    assert AR_LAGS == (4, 8, 13)
+    assert result.method == "arima-median"
+    assert "p = 4, 8, 13" in result.reason
+    assert result.mean == pytest.approx(np.expm1(np.median(paths, axis=0)))
+    # The median differs from the mean of the three (the earlier arima-avg used a mean).
+    assert not np.allclose(result.mean, np.expm1(np.mean(paths, axis=0)))
+
+
+@pytest.mark.parametrize(("weeks", "method"), [(AR_MIN_WEEKS, "arima-median"), (51, "ets-damped")])
+def test_shortest_arima_series_has_finite_ordered_intervals(weeks, method):
+    values = 100 + np.cumsum(np.random.default_rng(6).normal(0, 2, weeks))
+    result = forecast_series(weekly(values))
+    assert result.method == method
+    assert np.isfinite(result.upper[95]).all()
+    assert (result.lower[95] <= result.lower[80]).all()
+    assert (result.lower[80] <= result.mean).all() and (result.mean <= result.upper[80]).all()
+    assert (result.upper[80] <= result.upper[95]).all()
+
+
+def test_dense_series_with_a_few_zero_weeks_still_gets_a_finite_forecast():
+    # Zero-filled gaps (weeks nothing was crawled) in a busy series: not sparse enough for the
+    # count model, so the ARIMA median (or its fallback) must cope with the jumps in log1p.
+    values = 50 + np.cumsum(np.random.default_rng(7).normal(0, 2, 90))
+    values[[20, 47, 85]] = 0
+    result = forecast_series(weekly(values))
+    assert result.method in {"arima-median", "ets-damped"}
+    assert np.isfinite(result.mean).all() and (result.mean >= 0).all()
+    assert (result.lower[95] <= result.mean).all() and (result.mean <= result.upper[95]).all()
+
+
+def test_every_method_name_is_documented_in_the_module_docstring():
+    for method in (
+        "none",
+        "rate-poisson",
+        "rate-negbin",
+        "arima-median",
+        "ets-damped",
+        "ets-damped-seasonal",
+        "naive",
+    ):
+        assert f'"{method}"' in forecast.__doc__
+
+
 def test_arima_errors_pair_each_origin_with_the_week_h_later():
     y = np.arange(80.0) ** 2
     # A forecast of no change: the h-step errors are the h-week changes from each origin on.
-    errors = _average_errors(y, np.zeros((80 - 8, 3)), first=8)
+    errors = _combined_errors(y, np.zeros((80 - 8, 3)), first=8)
     assert errors[0] == pytest.approx((y[9:] - y[8:-1])[-ERROR_ORIGINS:])
     assert errors[2] == pytest.approx((y[11:] - y[8:-3])[-ERROR_ORIGINS:])
     assert len(errors[2]) == ERROR_ORIGINS
@@ -101,7 +156,7 @@ def test_arima_follows_recent_momentum():
     changes = np.r_[changes, 0.03, 0.03, 0.03]
     values = 100 * np.exp(np.cumsum(changes))
     result = forecast_series(weekly(values))
-    assert result.method == "arima-avg"
+    assert result.method == "arima-median"
     assert result.mean[0] > values[-1]  # a naive forecast would stay flat
 
 
