@@ -142,3 +142,31 @@ def test_cli_reports_json_and_fails_cleanly(tmp_path):
     assert result.exit_code != 0
     assert "missing column(s)" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_columns_can_be_named_as_the_file_has_them(tmp_path):
+    # The shape of Indeed Hiring Lab's sector file, as published.
+    days = pd.date_range("2023-01-02", periods=70, freq="D")
+    rows = [
+        {"date": day.date().isoformat(), "jobcountry": "US", "indeed_job_postings_index": 100 + i,
+         "variable": "total postings", "display_name": sector}
+        for sector in ("Accounting", "Nursing") for i, day in enumerate(days)
+    ]  # fmt: skip
+    path = tmp_path / "sector.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    series = read_series_file(path, series_id="display_name", value="indeed_job_postings_index")
+    assert set(to_weekly(series)) == {"Accounting", "Nursing"}
+    with pytest.raises(SeriesFileError, match="no column 'value'.*the file has date, jobcountry"):
+        read_series_file(path, series_id="display_name")
+
+    from click.testing import CliRunner
+
+    from jobatlas.cli import main
+
+    result = CliRunner().invoke(main, ["trends", "backtest", "--series", str(path), "--json",
+                                       "--id-column", "display_name",
+                                       "--value-column", "indeed_job_postings_index"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    wrong = CliRunner().invoke(main, ["trends", "backtest", "--series", str(path),
+                                      "--id-column", "sector"])  # fmt: skip
+    assert wrong.exit_code == 1 and "no column 'sector'" in wrong.output

@@ -103,8 +103,15 @@ def show(url: str | None, area: str | None, level: str, limit: int) -> None:
     type=click.IntRange(1, 52),
     help="Weeks between forecast origins.",
 )
+@click.option("--date-column", default="date", show_default=True,
+              help="Column of the file holding the dates.")  # fmt: skip
+@click.option("--id-column", default="series_id", show_default=True,
+              help="Column naming each series, e.g. display_name (Indeed sectors).")  # fmt: skip
+@click.option("--value-column", default="value", show_default=True,
+              help="Column holding the values, e.g. indeed_job_postings_index.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def backtest(path: str, start: str | None, step: int, as_json: bool) -> None:
+def backtest(path: str, start: str | None, step: int, date_column: str, id_column: str,
+             value_column: str, as_json: bool) -> None:  # fmt: skip
     """Rolling-origin backtest at 4, 8 and 13 weeks: MASE vs naive, interval coverage.
 
     Daily input is resampled to ISO weeks (Monday start) as the mean of the days; weeks with
@@ -120,7 +127,8 @@ def backtest(path: str, start: str | None, step: int, as_json: bool) -> None:
     except ValueError as exc:
         raise click.ClickException(f"--start: not a date: {start!r}") from exc
     try:
-        report = run_backtest(read_series_file(path), start=start_ts, step=step)
+        series = read_series_file(path, date_column, id_column, value_column)
+        report = run_backtest(series, start=start_ts, step=step)
     except SeriesFileError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

@@ -76,13 +76,31 @@ def _median_of_means(errors: dict[str, list[float]]) -> float | None:
     return float(np.median([np.mean(v) for v in errors.values()]))
 
 
-def read_series_file(path) -> pd.DataFrame:
-    """Read a long-format CSV (``date, series_id, value``; gzip allowed); SeriesFileError if bad."""
+def read_series_file(
+    path, date: str = "date", series_id: str = "series_id", value: str = "value"
+) -> pd.DataFrame:
+    """Read a long-format CSV (gzip allowed); SeriesFileError if bad.
+
+    ``date``, ``series_id`` and ``value`` name the file's columns that hold them, so a file
+    as published (Indeed Hiring Lab's ``display_name``, ``indeed_job_postings_index``) reads
+    without editing.
+    """
     try:
         frame = pd.read_csv(path)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise SeriesFileError(f"cannot read {path}: {exc}") from exc
-    return validate_series(frame, str(path))
+    names = {date: "date", series_id: "series_id", value: "value"}
+    if len(names) < 3:
+        raise SeriesFileError(f"{path}: date, series and value must be three different columns")
+    missing = [name for name in names if name not in frame.columns]
+    if missing and names != {n: n for n in ("date", "series_id", "value")}:
+        raise SeriesFileError(
+            f"{path}: no column {', '.join(map(repr, missing))}; "
+            f"the file has {', '.join(map(str, frame.columns))}"
+        )
+    frame = frame.drop(columns=[c for c in ("date", "series_id", "value")
+                                if c in frame.columns and c not in names])  # fmt: skip
+    return validate_series(frame.rename(columns=names), str(path))
 
 
 def validate_series(frame: pd.DataFrame, name: str = "series") -> pd.DataFrame:
