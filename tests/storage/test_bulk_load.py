@@ -64,7 +64,14 @@ def export_file(pg, tmp_path):
     last_seen = again.schema.get_field_index("last_seen")
     later = pc.add(again["last_seen"], pa.scalar(T2 - T1 + timedelta(days=1)))
     again = again.set_column(last_seen, again.schema.field(last_seen), later)
-    pq.write_table(pa.concat_tables([table, again]), path)
+    # And the fourth posting (coded) again, with no area, body or codes: it keeps all three.
+    bare = table.slice(3, 1)
+    for name in ("area", "body", "occupations"):
+        index = bare.schema.get_field_index(name)
+        field = bare.schema.field(index)
+        bare = bare.set_column(index, field, pa.array([None if name != "body" else ""],
+                                                     field.type))  # fmt: skip
+    pq.write_table(pa.concat_tables([table, again, bare]), path)
     _empty(url)
     return path
 
@@ -75,7 +82,8 @@ def _stored(engine) -> dict[str, tuple]:
         """SELECT p.source_id, p.title, p.body, p.fingerprint, p.first_seen, p.last_seen,
                   p.model_version, d.source_id,
                   (SELECT string_agg(o.code || ':' || o.rank || ':' || o.score, ',' ORDER BY o.rank)
-                   FROM posting_occupations AS o WHERE o.posting_id = p.id)
+                   FROM posting_occupations AS o WHERE o.posting_id = p.id),
+                  p.area
            FROM postings AS p LEFT JOIN postings AS d ON d.id = p.duplicate_of
            WHERE p.source = 'craigslist'"""
     )
@@ -86,15 +94,16 @@ def _stored(engine) -> dict[str, tuple]:
 def _schema(engine) -> tuple[list, list]:
     with engine.connect() as connection:
         indexes = bulk_load.secondary_indexes(connection, TABLES)
-        foreign_keys = bulk_load._foreign_keys(connection, TABLES)
+        foreign_keys = bulk_load._constraints(connection, TABLES)
     return indexes, foreign_keys
 
 
-def test_a_first_load_stores_what_batch_by_batch_stores(pg, export_file, monkeypatch):
+@pytest.mark.parametrize("batch", [4, 100], ids=["repeats-across-batches", "one-batch"])
+def test_a_first_load_stores_what_batch_by_batch_stores(pg, export_file, monkeypatch, batch):
     url, engine = pg
     monkeypatch.setattr(bulk, "IMPORT_BATCH", 4)
     schema = _schema(engine)
-    assert len(schema[0]) > 10 and len(schema[1]) == 2
+    assert len(schema[0]) > 10 and len(schema[1]) == 3  # two foreign keys, one unique key
 
     first = import_postings(engine, export_file)  # into empty tables: a first load
     first_stored = _stored(engine)
@@ -103,16 +112,21 @@ def test_a_first_load_stores_what_batch_by_batch_stores(pg, export_file, monkeyp
     _empty(url)
     other = _make_posting(99, kind=4, city="Boise", source="other", source_id="x1")
     PostingRepository(engine).upsert([other], seen_at=T1)
-    merged = import_postings(engine, export_file)  # a table holding a posting: batch by batch
+    # A table holding a posting: batch by batch. In one batch, the repeated postings fold
+    # inside the batch; in batches of 4, into the stored row.
+    monkeypatch.setattr(bulk, "IMPORT_BATCH", batch)
+    merged = import_postings(engine, export_file)
 
-    assert (first.new, first.duplicate, first.updated) == (10, 4, 1)
-    assert (merged.new, merged.duplicate, merged.updated) == (10, 4, 1)
+    assert (first.new, first.duplicate, first.updated) == (10, 4, 2)
+    assert (merged.new, merged.duplicate, merged.updated) == (10, 4, 2)
     assert _stored(engine) == first_stored
     row = first_stored[str(7700000000)]
     assert row[0] == "Lead Line Cook" and row[4] == T2 + timedelta(days=1)
     assert row[6] is None  # the original
     assert first_stored[str(7700000010)][6] == str(7700000000)  # its repost
-    assert first_stored[str(7700000003)][7] == "35-2014.00:1:0.7,35-2021.00:2:0.2"
+    coded = first_stored[str(7700000003)]
+    assert coded[7] == "35-2014.00:1:0.7,35-2021.00:2:0.2"
+    assert coded[1] != "" and coded[8] is not None
 
 
 def test_a_failed_first_load_leaves_the_tables_as_they_were(pg, export_file, monkeypatch):
@@ -120,18 +134,18 @@ def test_a_failed_first_load_leaves_the_tables_as_they_were(pg, export_file, mon
     monkeypatch.setattr(bulk, "IMPORT_BATCH", 4)
     schema = _schema(engine)
     calls = []
-    store_batch = bulk_load.store_batch
+    load_batch = bulk_load.load_batch
 
     def failing_on_the_third(*args, **kwargs):
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return store_batch(*args, **kwargs)
+        return load_batch(*args, **kwargs)
 
-    monkeypatch.setattr(bulk_load, "store_batch", failing_on_the_third)
+    monkeypatch.setattr(bulk_load, "load_batch", failing_on_the_third)
     with pytest.raises(RuntimeError, match="disk full"):
         import_postings(engine, export_file)
     assert _stored(engine) == {}
     assert _schema(engine) == schema
-    monkeypatch.setattr(bulk_load, "store_batch", store_batch)
+    monkeypatch.setattr(bulk_load, "load_batch", load_batch)
     assert import_postings(engine, export_file).new == 10

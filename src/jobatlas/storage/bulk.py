@@ -141,7 +141,7 @@ class _Chunk:
 
 
 def _store_set_based(engine: Engine, chunks: Iterable[_Chunk], total: UpsertResult) -> None:
-    def prepared_batches() -> Iterator[Encoded]:
+    def prepared_batches(id_base: int | None) -> Iterator[Encoded]:
         # The next batch is checked, cleaned and encoded in another process while the database
         # merges this one, on the other core. In a thread it held the GIL that sending each
         # piece of this batch's COPY needs, and the sends waited on it.
@@ -150,7 +150,7 @@ def _store_set_based(engine: Engine, chunks: Iterable[_Chunk], total: UpsertResu
         with ProcessPoolExecutor(max_workers=1, mp_context=_FORKSERVER) as pool:
             waiting = None
             for chunk in chunks:
-                ready = pool.submit(_prepared, chunk, datetime.now(UTC))
+                ready = pool.submit(_prepared, chunk, datetime.now(UTC), id_base)
                 if waiting is not None:
                     yield from _rejections_noted(waiting.result(), total)
                 waiting = ready
@@ -158,16 +158,16 @@ def _store_set_based(engine: Engine, chunks: Iterable[_Chunk], total: UpsertResu
                 yield from _rejections_noted(waiting.result(), total)
 
     with engine.connect() as connection:
-        counts = store_batches(connection, prepared_batches())
+        counts = store_batches(connection, prepared_batches)
     total.new += counts.new
     total.duplicate += counts.duplicate
     total.updated += counts.updated
 
 
-def _prepared(chunk: _Chunk, now: datetime) -> list[Encoded]:
+def _prepared(chunk: _Chunk, now: datetime, id_base: int | None) -> list[Encoded]:
     found = [prepare(chunk.table, now)] if chunk.table is not None else []
     found += [prepare_records(chunk.records, now)] if chunk.records else []
-    return [encode(prepared) for prepared in found]
+    return [encode(prepared, id_base) for prepared in found]
 
 
 def _rejections_noted(prepared: list[Encoded], total: UpsertResult) -> Iterator[Encoded]:
