@@ -2,7 +2,8 @@
 
 Starts gunicorn exactly as the Procfile does (``gunicorn.conf.py``: model preloaded in the
 master, ``WEB_CONCURRENCY`` workers) on a temporary SQLite database seeded with postings near
-Chicago, then drives it with ``wrk`` (a separate process) at 16 connections:
+Chicago (or on ``--database-url`` as it is, such as the generated 1M-posting database), then
+drives it with ``wrk`` (a separate process) at 16 connections:
 
 - baseline: ``GET /api/v1/health`` (no model, no database; the cost of the stack itself),
 - ``GET /`` (the home page),
@@ -247,8 +248,10 @@ def report(results: dict[str, list[dict]], args, single: dict[str, float], load:
         "",
         f"`.venv/bin/python -m bench.bench_web --duration {args.duration} --connections "
         f"{args.connections} --workers {args.workers} --runs {args.runs}`: gunicorn started as "
-        f"the Procfile does ({args.workers} sync workers, model preloaded in the master) on a "
-        "SQLite database with 400 postings near Chicago; `wrk -t2 "
+        f"the Procfile does ({args.workers} sync workers, model preloaded in the master) on "
+        + (f"`{args.database_url}`" if args.database_url
+           else "a SQLite database with 400 postings near Chicago")
+        + "; `wrk -t2 "
         f"-c{args.connections}` from a second process on the same shared 2-core machine (other "
         "engineers' jobs were running). Medians over runs; latency in ms. The recommend body is "
         "a one-page resume (about 1,300 characters) with ZIP 60614 and Job Zones 1-3; each "
@@ -306,13 +309,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print, do not edit the docs")
+    parser.add_argument(
+        "--database-url",
+        help="serve this database as it is (e.g. the generated 1M-posting PostgreSQL one) "
+        "instead of a fresh SQLite file seeded with 400 postings",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     cache_dir = str(Settings.from_env().cache_dir)
     with tempfile.TemporaryDirectory() as folder:
-        database_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        seed(database_url)
+        database_url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
+        if not args.database_url:
+            seed(database_url)
         load = os.getloadavg()[0]
         single = in_process(database_url, cache_dir)
         port = free_port()

@@ -151,12 +151,16 @@ class PostingOccupationRow(Base):
     """One O*NET-SOC code a model assigned to a posting, with its rank and score."""
 
     __tablename__ = "posting_occupations"
-    __table_args__ = (Index("ix_posting_occupations_soc_rank", "soc", "rank", "posting_id"),)
+    __table_args__ = (
+        Index("ix_posting_occupations_soc_rank", "soc", "rank", "posting_id"),
+        # Searches by O*NET code at a rank read this index alone (migration 0010).
+        Index("ix_posting_occupations_code_rank", "code", "rank", "posting_id"),
+    )
 
     posting_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("postings.id", ondelete="CASCADE"), primary_key=True
     )
-    code: Mapped[str] = mapped_column(String(10), primary_key=True, index=True)
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
     soc: Mapped[str] = mapped_column(String(7), index=True)
     rank: Mapped[int] = mapped_column(SmallInteger)
     score: Mapped[float] = mapped_column(Float)

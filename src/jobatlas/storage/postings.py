@@ -831,8 +831,12 @@ def _few_posting_ids(connection: Connection, match) -> list[int] | None:
     if match is None:
         return None
     # No DISTINCT: the index then stops reading after the limit even for a large occupation.
-    ids = connection.execute(match.limit(_FEW_POSTINGS + 1)).scalars().all()
-    return sorted(set(ids)) if len(ids) <= _FEW_POSTINGS else None
+    # Counted in the database first: a common occupation (the usual case) would otherwise send
+    # 2,001 ids to be decoded only to say "many" (3 of a recommend request's 11 ms of CPU).
+    bounded = match.limit(_FEW_POSTINGS + 1).subquery()
+    if connection.execute(select(func.count()).select_from(bounded)).scalar_one() > _FEW_POSTINGS:
+        return None
+    return sorted(set(connection.execute(match).scalars().all()))
 
 
 def _rows_near(connection: Connection, conditions: list, lat: float, lon: float, reach: float):
