@@ -143,21 +143,30 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         self.neighbor_class_ids_ = ids.astype(np.int64)
         self.neighbor_starts_ = starts.astype(np.int64)
 
-    def _neighbor_scores(self, X, short: np.ndarray) -> np.ndarray:
-        """Return per class the cosine of its nearest short training text, shape (n, n_classes)."""
-        best = np.zeros((X.shape[0], len(self.classes_)), dtype=np.float64)
-        rows = np.flatnonzero(short)
-        if not len(rows) or self.neighbors_.shape[1] == 0:
-            return best
-        query = _l2_rows(_scale_columns(sp.csr_matrix(X)[rows], self.neighbor_features_))
-        query = _scale_columns(query, self.neighbor_kept_)
-        # Dense similarities are n x n_neighbors: chunk them to bound memory.
-        for start in range(0, len(rows), _NEIGHBOR_CHUNK):
-            part = slice(start, start + _NEIGHBOR_CHUNK)
-            similar = (query[part] @ self.neighbors_).toarray()
-            runs = np.maximum.reduceat(similar, self.neighbor_starts_, axis=1)
-            best[np.ix_(rows[part], self.neighbor_class_ids_)] = runs
-        return best
+    def _neighbor_blocks(self, X):
+        """Yield (first row, block) for chunks of the rows of ``X``: per class the cosine of
+        its nearest short training text, shape (rows in the chunk, n_classes).
+
+        The product with the neighbours stays sparse (a title meets about 2% of them) and each
+        class's maximum is taken over the stored entries only: a dense rows x n_neighbors block
+        would cost several times the product to fill and reduce. Cosines are never negative,
+        so the maximum over stored entries and zero equals the maximum over all neighbours.
+        """
+        n_classes, n_neighbors = len(self.classes_), self.neighbors_.shape[1]
+        if n_neighbors == 0:
+            yield 0, np.zeros((X.shape[0], n_classes), dtype=np.float32)
+            return
+        class_of = np.repeat(self.neighbor_class_ids_,
+                             np.diff(self.neighbor_starts_, append=n_neighbors))
+        query = _scale_columns(X, self.neighbor_features_, self.neighbor_kept_)
+        # Small chunks keep the product and the blocks in cache.
+        for start in range(0, X.shape[0], _NEIGHBOR_CHUNK):
+            similar = query[start:start + _NEIGHBOR_CHUNK] @ self.neighbors_
+            best = np.zeros((similar.shape[0], n_classes), dtype=np.float32)
+            row = np.repeat(np.arange(similar.shape[0], dtype=np.intp) * n_classes,
+                            np.diff(similar.indptr))
+            np.maximum.at(best.reshape(-1), row + class_of[similar.indices], similar.data)
+            yield start, best
 
     def _specificity(self, mass, n_classes: int) -> np.ndarray:
         total = np.asarray(mass.sum(axis=0)).ravel()
@@ -188,13 +197,18 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         if check_input:
             X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
         X = sp.csr_matrix(X, dtype=np.float32)
-        weighted = self._weighted(X, check_input=False)
-        scores = np.asarray((weighted @ self.centroids_by_feature_).toarray(), dtype=np.float64)
+        scores = _dense(self._weighted(X, check_input=False) @ self.centroids_by_feature_)
         if self.neighbor_share <= 0:
             return scores
-        short = np.diff(X.indptr) <= self.neighbor_max_nnz
-        share = np.where(short, self.neighbor_share, 0.0)[:, None]
-        return (1.0 - share) * scores + share * self._neighbor_scores(X, short)
+        # Only short rows are blended: a long row's score is its centroid cosine unchanged.
+        short = np.flatnonzero(np.diff(X.indptr) <= self.neighbor_max_nnz)
+        every = len(short) == X.shape[0]  # a batch of titles: no row copies
+        share = self.neighbor_share
+        for start, nearest in self._neighbor_blocks(X if every else X[short]):
+            stop = start + len(nearest)
+            rows = slice(start, stop) if every else short[start:stop]
+            scores[rows] = (1.0 - share) * scores[rows] + share * nearest.astype(np.float64)
+        return scores
 
     def predict(self, X) -> np.ndarray:
         """Return the class of the nearest centroid."""
@@ -207,7 +221,9 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
 
         ``class_lists[i]`` holds class indices for row ``i``; pairs (row, class) are numbered
         in that order. Returns parallel arrays (pair number, feature index, contribution),
-        one entry per pair and non-zero feature of its row.
+        ordered by pair, one entry per pair and feature of its row that the class's centroid
+        holds: the row's other features add nothing to that class (on titles, over half the
+        (pair, feature) combinations; leaving them out spares the caller sorting them).
         """
         weighted = self._weighted(X, check_input)
         counts = np.array([len(c) for c in class_lists], dtype=np.int64)
@@ -224,12 +240,22 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         keys = self.centroid_keys_
         wanted = pair_class[pair] * self.centroids_.shape[1] + feature
         at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-        hit = keys[at] == wanted if len(keys) else np.zeros(len(wanted), bool)
-        value = np.where(hit, self.centroids_.data[at] * weighted.data[position], 0.0)
-        return pair, feature, value
+        hit = np.flatnonzero(keys[at] == wanted) if len(keys) else np.zeros(0, np.intp)
+        value = self.centroids_.data[at[hit]] * weighted.data[position[hit]]
+        return pair[hit], feature[hit], value
 
 
 _NEIGHBOR_CHUNK = 256
+
+
+def _dense(X: sp.csr_matrix) -> np.ndarray:
+    """Return a float64 dense copy of CSR ``X`` (one allocation; ``toarray`` then ``astype``
+    would make two)."""
+    out = np.zeros(X.shape, dtype=np.float64)
+    row = np.repeat(np.arange(X.shape[0], dtype=np.intp) * X.shape[1], np.diff(X.indptr))
+    # A product's rows hold no duplicate columns: plain assignment is exact.
+    out.reshape(-1)[row + X.indices] = X.data
+    return out
 
 
 def _l2_rows(X: sp.csr_matrix) -> sp.csr_matrix:
@@ -243,9 +269,13 @@ def _l2_rows(X: sp.csr_matrix) -> sp.csr_matrix:
     return X
 
 
-def _scale_columns(X, weights: np.ndarray) -> sp.csr_matrix:
-    """Return ``X`` with each column multiplied by its weight (O(nnz), no diagonal matrix)."""
+def _scale_columns(X, weights: np.ndarray, after_l2: np.ndarray | None = None) -> sp.csr_matrix:
+    """Return a copy of ``X`` with each column multiplied by its weight (O(nnz), no diagonal
+    matrix); with ``after_l2``, then L2-normalize the rows and multiply by those weights too."""
     X = sp.csr_matrix(X, dtype=np.float32, copy=True)
     X.data *= weights[X.indices].astype(np.float32)
+    if after_l2 is not None:
+        _l2_rows(X)
+        X.data *= after_l2[X.indices].astype(np.float32)
     X.eliminate_zeros()
     return X

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,9 +18,15 @@ from jobatlas.classifier.text import normalize_text, title_head
 TEXT, HEAD = 0, 1
 
 
-def head_tokens(text: str) -> str:
-    """Return tokens naming the last one and two words of a title's head ("h1=driver")."""
-    words = normalize_text(title_head(text)).split()[-2:]
+def head_tokens(text: str, normalized: str | None = None) -> str:
+    """Return tokens naming the last one and two words of a title's head ("h1=driver").
+
+    ``normalized`` is ``normalize_text(text)`` if the caller has it: a title that is its own
+    head (most are) is then not normalized twice.
+    """
+    head = title_head(text)
+    words = (normalized if normalized is not None and head == text
+             else normalize_text(head)).split()[-2:]
     if not words:
         return ""
     tokens = [f"h1={words[-1]}"]
@@ -33,8 +40,9 @@ def prepare(texts) -> np.ndarray:
     texts = np.asarray(texts, dtype=object).ravel()
     out = np.empty((len(texts), 2), dtype=object)
     for i, text in enumerate(texts):
-        out[i, TEXT] = normalize_text(str(text))
-        out[i, HEAD] = head_tokens(str(text))
+        text = str(text)
+        out[i, TEXT] = normalize_text(text)
+        out[i, HEAD] = head_tokens(text, out[i, TEXT])
     return out
 
 
@@ -100,9 +108,7 @@ def tfidf_transform(vectorizer, documents) -> sp.csr_matrix:
     counts: list[int] = []
     indptr = [0]
     for document in documents:
-        counter: dict[int, int] = {}
-        for column in columns_of(document):
-            counter[column] = counter.get(column, 0) + 1
+        counter = Counter(columns_of(document))  # counts at C speed
         columns.extend(counter)
         counts.extend(counter.values())
         indptr.append(len(columns))
@@ -131,6 +137,8 @@ WORD_CACHE_SIZE = 200_000
 def _column_reader(vectorizer):
     """Return a function from a document to the vocabulary columns of its n-grams."""
     analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    if _split_word_ngrams(vectorizer):
+        return _word_ngram_reader(vectorizer, analyze)
     if not _word_local_char_ngrams(vectorizer):
         return lambda document: [c for c in map(vocabulary.get, analyze(document))
                                  if c is not None]
@@ -151,6 +159,43 @@ def _column_reader(vectorizer):
         return found
 
     return read
+
+
+def _word_ngram_reader(vectorizer, analyze):
+    """Return a reader of word n-gram columns that splits and joins words in place of the
+    analyzer's regular expression and per-call wrappers (twice as fast on resumes)."""
+    vocabulary, lowercase = vectorizer.vocabulary_, vectorizer.lowercase
+    low, high = vectorizer.ngram_range
+    if vectorizer.analyzer != "word":  # analyzer=_split: the text's words, as they are
+        lowercase, low, high = False, 1, 1
+
+    def read(document) -> list[int]:
+        if not isinstance(document, str):  # bytes and the like: let scikit-learn decode
+            return [c for c in map(vocabulary.get, analyze(document)) if c is not None]
+        # str.split() and the pattern \S+ split at the same (Unicode) whitespace.
+        words = (document.lower() if lowercase else document).split()
+        found: list[int] = []
+        for n in range(low, high + 1):
+            grams = words if n == 1 else map(" ".join, zip(*(words[i:] for i in range(n)),
+                                                            strict=False))
+            found.extend(c for c in map(vocabulary.get, grams) if c is not None)
+        return found
+
+    return read
+
+
+def _split_word_ngrams(vectorizer) -> bool:
+    """Whether the vectorizer's n-grams are of whitespace-split words, nothing else applied."""
+    if vectorizer.input != "content":
+        return False
+    if vectorizer.analyzer is _split:  # scikit-learn applies no other setting to a callable
+        return True
+    return (vectorizer.analyzer == "word" and vectorizer.token_pattern in _SPLIT_PATTERNS
+            and vectorizer.preprocessor is None and vectorizer.tokenizer is None
+            and vectorizer.stop_words is None and vectorizer.strip_accents is None)
+
+
+_SPLIT_PATTERNS = (r"\S+", r"(?u)\S+")
 
 
 def _word_local_char_ngrams(vectorizer) -> bool:
