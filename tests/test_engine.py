@@ -56,7 +56,9 @@ def test_resume_with_several_jobs_lists_each(occupation_engine):
     - Ran the register and counted the cash drawer.
     """
     socs = {m.soc for m in occupation_engine.classify(resume, top_k=10)}
-    assert {"53-7051", "35-2014", "41-2011"} <= socs
+    assert {"53-7051", "41-2011"} <= socs
+    # O*NET 29.3 lists "Line Cook" as a title of five occupations: any of them is that job.
+    assert socs & {"35-2011", "35-2012", "35-2014", "35-2015", "35-2021"}
 
 
 def test_posting_with_body(occupation_engine):

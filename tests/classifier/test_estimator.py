@@ -54,13 +54,13 @@ def test_fit_learns_classes_and_probabilities_sum_to_one():
     proba = model.predict_proba(["TRUCK DRIVERS", "cook"])
     assert np.allclose(proba.sum(axis=1), 1.0)
     assert list(model.predict(["TRUCK DRIVERS", "cook"])) == ["53-3032.00", "35-2014.00"]
-    assert model.scale_ == (0.0, 0.0)  # too few texts to hold any out
+    assert model.scale_ == (0.0, 0.0, 0.0)  # too few texts to hold any out
 
 
 def test_calibration_split_holds_out_texts():
     model = OccupationClassifier(calibration_share=0.2, min_df=1).fit(
         [f"{t} {i}" for i, t in enumerate(TEXTS * 4)], LABELS * 4)
-    assert model.scale_ != (0.0, 0.0)
+    assert model.scale_ != (0.0, 0.0, 0.0)
 
 
 def test_init_stores_params_only_and_clones():
@@ -142,3 +142,22 @@ def test_calibrators_are_fitted_on_held_out_texts():
     assert model.calibrators_[False] is None  # no long texts at all
     proba = model.predict_proba(["truck driver 3", "cook 7"])
     assert np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_softmax_regression_joins_the_title_logits():
+    texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 4)]
+    model = OccupationClassifier(calibration_share=0.2, min_df=1).fit(texts, LABELS * 4)
+    assert list(model.linear_.classes_) == list(model.classes_)
+    assert model.scale_[2] >= 0.0  # its weight against the cosines, fitted on held-out texts
+    features = model.featurize(["truck driver"])
+    assert np.any(model._linear_logits(features) != 0.0)
+    model.pipeline_.named_steps["model"].neighbor_max_nnz = 1  # every text is now long
+    assert np.all(model._linear_logits(features) == 0.0)  # long texts: centroids alone
+
+
+def test_softmax_regression_can_be_disabled():
+    texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 4)]
+    model = OccupationClassifier(calibration_share=0.2, min_df=1, linear_epochs=0).fit(
+        texts, LABELS * 4)
+    assert model.linear_ is None
+    assert model.scale_[2] == 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
-from scipy.special import log_softmax, softmax
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupShuffleSplit
@@ -17,6 +17,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from jobatlas.classifier.centroid import SpecificCentroidClassifier
 from jobatlas.classifier.features import make_features
 from jobatlas.classifier.features import transform as transform_features
+from jobatlas.classifier.linear import SupportSoftmaxClassifier
 from jobatlas.classifier.text import normalize_text
 
 
@@ -52,13 +53,17 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     character and word n-grams plus head-noun tokens, and a class-centroid model whose
     features are weighted by how specific they are to few occupations
     (``SpecificCentroidClassifier``), blended for short texts with a nearest-title vote.
-    Probabilities are a softmax of the class scores times an inverse temperature that
-    depends on text length (``exp(a + b * log(1 + n_features))``: a long text has small,
-    close cosines, a title large, spread-out ones); then the top probability is mapped
-    through an isotonic regression of "was the top class right" on it, separately for
-    short and long texts, and the other classes share the rest in proportion. ``a``, ``b``
-    and the isotonic maps are fitted on a slice of the training texts held out of a first
-    fit (grouped by their last two words), so scores are calibrated on texts the model has
+    Short texts (titles) also get the logits of a softmax regression trained on the short
+    training texts (``SupportSoftmaxClassifier``): it learns which n-grams separate similar
+    occupations, which neither centroids nor the nearest title can.
+    The class logits are the cosines times an inverse temperature that depends on text
+    length (``exp(a + b * log(1 + n_features))``: a long text has small, close cosines, a
+    title large, spread-out ones) plus, for short texts, ``g`` times the regression logits;
+    probabilities are their softmax. Then the top probability is mapped through an isotonic
+    regression of "was the top class right" on it, separately for short and long texts, and
+    the other classes share the rest in proportion. ``a``, ``b``, ``g`` and the isotonic
+    maps are fitted on a slice of the training texts held out of a first fit (grouped by
+    their last two words), so the blend and the scores are tuned on texts the model has
     not seen.
 
     Parameters
@@ -75,6 +80,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         Weight of the head-noun block (last words of a title) against the n-gram blocks.
     power : float, default=4.0
         Sharpness of the class-specificity weighting of features.
+    linear_epochs : int, default=2
+        Passes of the softmax regression over the short training texts (0 disables it).
     calibration_share : float, default=0.1
         Share of texts held out of the first fit to calibrate the scores.
     calibration_grouping : {"text", "head"}, default="head"
@@ -89,8 +96,12 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         The occupation codes seen in ``fit``.
     pipeline_ : sklearn.pipeline.Pipeline
         The fitted features-plus-model pipeline.
+    linear_ : SupportSoftmaxClassifier or None
+        The softmax regression on short texts; ``None`` when disabled or when too few texts
+        were held out to weigh it against the cosines.
     scale_ : tuple of float
-        ``(a, b)`` of the length-dependent inverse temperature.
+        ``(a, b, g)``: the length-dependent inverse temperature and the weight of the
+        regression logits.
     calibrators_ : dict of {bool: IsotonicRegression or None}
         Map of the top probability to the chance it is right, for short (``True``) and long
         texts; ``None`` where too few held-out texts of that length existed.
@@ -104,6 +115,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         min_df=2,
         head_weight=1.0,
         power=4.0,
+        linear_epochs=2,
         calibration_share=0.1,
         calibration_grouping="head",
         random_state=0,
@@ -114,6 +126,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.head_weight = head_weight
         self.power = power
+        self.linear_epochs = linear_epochs
         self.calibration_share = calibration_share
         self.calibration_grouping = calibration_grouping
         self.random_state = random_state
@@ -139,8 +152,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         """Fit the pipeline on texts ``X`` and codes ``y``, then calibrate the temperature.
 
         The vectorizers are fitted once on all texts (they see no labels); the centroid model
-        is fitted on all but a held-out slice, the temperature on that slice, and the centroid
-        model refitted on everything.
+        and the softmax regression are fitted on all but a held-out slice, the temperature
+        and blend weight on that slice, and both models refitted on everything.
 
         Parameters
         ----------
@@ -172,8 +185,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         features = pipeline.named_steps["features"].fit_transform(texts).tocsr()
         model = pipeline.named_steps["model"]
         self.pipeline_ = pipeline
-        self.scale_ = (0.0, 0.0)
+        self.scale_ = (0.0, 0.0, 0.0)
         self.calibrators_ = {True: None, False: None}
+        self.linear_ = None
         fit_idx, cal_idx = self._calibration_split(texts, y)
         # Near-duplicate search covers title-length texts only, not task sentences.
         short = np.array([len(t.split()) <= TITLE_WORDS for t in texts])
@@ -181,11 +195,24 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         if len(cal_idx):
             model.fit(features[fit_idx], y[fit_idx], sample_weight=weights[fit_idx],
                       neighbor_mask=short[fit_idx], neighbor_features=columns)
+            self.linear_ = self._fit_linear(features[fit_idx], y[fit_idx], weights[fit_idx],
+                                            short[fit_idx])
             self.scale_ = self._fit_scale(features[cal_idx], y[cal_idx])
             self.calibrators_ = self._fit_calibrators(features[cal_idx], y[cal_idx])
         model.fit(features, y, sample_weight=weights, neighbor_mask=short,
                   neighbor_features=columns)
+        if self.linear_ is not None:
+            self.linear_ = self._fit_linear(features, y, weights, short)
         return self
+
+    def _fit_linear(self, features, y, weights, short):
+        """Return the softmax regression fitted on the short texts, or None if it cannot be."""
+        rows = np.flatnonzero(short & (weights > 0))
+        if self.linear_epochs <= 0 or len(np.unique(y[rows])) < 2:
+            return None
+        linear = SupportSoftmaxClassifier(epochs=self.linear_epochs,
+                                          random_state=self.random_state)
+        return linear.fit(features[rows], y[rows], sample_weight=weights[rows])
 
     def _calibration_split(self, texts, y):
         everything = np.arange(len(texts))
@@ -202,19 +229,28 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         cal_idx = cal_idx[np.isin(y[cal_idx], y[fit_idx])]
         return fit_idx, cal_idx
 
-    def _fit_scale(self, features, y) -> tuple[float, float]:
-        scores = self.scores_from_features(features)
+    def _fit_scale(self, features, y) -> tuple[float, float, float]:
+        """Return ``(a, b, g)`` minimizing the log loss of the held-out texts ``features``."""
+        cosines = self._cosines(features)
+        linear = self._linear_logits(features)
         length = _log_length(features)
-        columns = np.searchsorted(self.classes_, y)
-        rows = np.arange(len(y))
+        rows, columns = np.arange(len(y)), np.searchsorted(self.classes_, y)
 
-        def nll(params: np.ndarray) -> float:
-            scale = np.exp(params[0] + params[1] * length)[:, None]
-            return -log_softmax(scores * scale, axis=1)[rows, columns].mean()
+        def nll(params: np.ndarray) -> tuple[float, np.ndarray]:
+            scale = np.exp(params[0] + params[1] * length)
+            logits = cosines * scale[:, None] + params[2] * linear
+            residual = softmax(logits, axis=1)
+            loss = -np.log(np.maximum(residual[rows, columns], 1e-300)).mean()
+            residual[rows, columns] -= 1.0
+            # d logits / d a = scale * cosines; d / d b = length * that; d / d g = linear.
+            by_scale = (residual * cosines).sum(axis=1) * scale
+            grad = [by_scale.mean(), (by_scale * length).mean(), (residual * linear).sum(1).mean()]
+            return float(loss), np.array(grad)
 
-        result = minimize(nll, x0=np.array([3.0, 0.0]), method="Nelder-Mead",
-                          options={"xatol": 1e-3, "fatol": 1e-5, "maxiter": 400})
-        return float(result.x[0]), float(result.x[1])
+        bounds = [(None, None), (None, None), (0.0, None if self.linear_ is not None else 0.0)]
+        result = minimize(nll, x0=np.array([3.0, 0.0, 0.0]), jac=True, method="L-BFGS-B",
+                          bounds=bounds)
+        return tuple(float(v) for v in result.x)
 
     def _fit_calibrators(self, features, y) -> dict:
         proba = self._temperature_proba(features)
@@ -240,15 +276,49 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         return transform_features(self.pipeline_.named_steps["features"], as_texts(X))
 
     def scores_from_features(self, features) -> np.ndarray:
-        """Return centroid cosines of shape (n_samples, n_classes) for ``featurize`` rows."""
+        """Return class logits of shape (n_samples, n_classes) for ``featurize`` rows."""
+        features = _as_csr(features)
+        scores = self._cosines(features)
+        scores *= self._inverse_temperature(features)[:, None]
+        if self.scale_[2]:
+            self._add_linear(scores, features, self.scale_[2])
+        return scores
+
+    def _cosines(self, features) -> np.ndarray:
+        """Return centroid and neighbour cosines of shape (n_samples, n_classes)."""
         check_is_fitted(self, "pipeline_")
         model = self.pipeline_.named_steps["model"]
-        scores = model.class_scores(_as_csr(features), check_input=False).astype(np.float64)
-        if len(model.classes_) == len(self.classes_):
+        scores = model.class_scores(_as_csr(features), check_input=False)
+        return self._all_classes(np.asarray(scores, dtype=np.float64), model.classes_, 0.0)
+
+    def _linear_logits(self, features) -> np.ndarray:
+        """Return the regression logits of short texts, zero for long ones and without it."""
+        out = np.zeros((features.shape[0], len(self.classes_)))
+        self._add_linear(out, features, 1.0)
+        return out
+
+    def _add_linear(self, scores, features, weight: float) -> None:
+        """Add ``weight`` times the regression logits of the short rows to ``scores``."""
+        rows = np.flatnonzero(self._is_short(features))
+        if self.linear_ is None or not len(rows):
+            return
+        every = len(rows) == features.shape[0]  # a batch of titles: no row copies
+        logits = self.linear_.logits(features if every else features[rows], check_input=False)
+        # A class the regression never saw ranks below all it saw.
+        logits = self._all_classes(logits, self.linear_.classes_, logits.min() - 1.0)
+        logits *= weight
+        if every:
+            scores += logits
+        else:
+            scores[rows] += logits
+
+    def _all_classes(self, scores, known, fill) -> np.ndarray:
+        """Return ``scores`` over ``known`` classes widened to ``classes_`` with ``fill``."""
+        if len(known) == len(self.classes_):
             return scores
-        # After the calibration fit the model may know fewer classes than classes_.
-        full = np.zeros((scores.shape[0], len(self.classes_)))
-        full[:, np.searchsorted(self.classes_, model.classes_)] = scores
+        # After the calibration fit a model may know fewer classes than classes_.
+        full = np.full((scores.shape[0], len(self.classes_)), fill, dtype=np.float64)
+        full[:, np.searchsorted(self.classes_, known)] = scores
         return full
 
     def decision_function(self, X) -> np.ndarray:
@@ -271,8 +341,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         return proba
 
     def _temperature_proba(self, features) -> np.ndarray:
-        scores = self.scores_from_features(features)
-        return softmax(scores * self._inverse_temperature(features)[:, None], axis=1)
+        return softmax(self.scores_from_features(features), axis=1)
 
     def _inverse_temperature(self, features) -> np.ndarray:
         check_is_fitted(self, "scale_")
