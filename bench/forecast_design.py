@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import warnings
 from collections import Counter
 
 import numpy as np
@@ -39,26 +38,9 @@ CANDIDATES = {
 
 def combined_ar(values, weeks, lags, combine="mean", shrink=0.0, log=True) -> fc.Forecast:
     """Combine ARIMA(p, 1, 0) forecasts; intervals from the combination's in-sample errors."""
-    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
-    from statsmodels.tsa.ar_model import AutoReg
-
     y = np.log1p(values) if log else np.asarray(values, dtype=float)
-    changes = np.diff(y)
-    horizon = len(weeks)
     first = max(lags)
-    paths, steps = [], []
-    for p in lags:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", SingularMatrixWarning)
-            try:
-                fit = AutoReg(changes, lags=p, trend="n").fit()
-            except SingularMatrixWarning as exc:
-                raise ValueError("too regular") from exc
-        if (np.abs(fit.roots) <= 1).any():
-            raise ValueError("not stationary")
-        paths.append(np.cumsum(np.asarray(fit.forecast(horizon), dtype=float)))
-        steps.append(fc._ar_cumulative_steps(changes, np.asarray(fit.params), horizon, first - 1))
-    paths, steps = np.array(paths), np.array(steps)
+    paths, steps = fc.ar_change_forecasts(y, lags, len(weeks))
     if combine == "median":
         path, step = np.median(paths, axis=0), np.median(steps, axis=0)
     elif combine == "invmse":

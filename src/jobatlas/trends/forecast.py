@@ -186,26 +186,9 @@ def _ets_forecast(values: np.ndarray, weeks: list, *, seasonal: bool, window: in
 
 def _arima_forecast(values: np.ndarray, weeks: list) -> Forecast:
     """Take the median of ARIMA(p, 1, 0) forecasts on log1p over ``AR_LAGS``; errors from it."""
-    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
-    from statsmodels.tsa.ar_model import AutoReg
-
     y = np.log1p(values)
-    changes = np.diff(y)
-    horizon = len(weeks)
-    paths, steps = [], []
-    for lags in AR_LAGS:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", SingularMatrixWarning)
-            try:
-                fit = AutoReg(changes, lags=lags, trend="n").fit()
-            except SingularMatrixWarning as exc:
-                raise ValueError(f"ARIMA({lags}, 1, 0): weekly changes too regular to fit") from exc
-        # An explosive fit (one outlier week can cause it) would forecast runaway growth.
-        if (np.abs(fit.roots) <= 1).any():
-            raise ValueError(f"ARIMA({lags}, 1, 0) fit is not stationary")
-        params = np.asarray(fit.params, dtype=float)
-        paths.append(y[-1] + np.cumsum(np.asarray(fit.forecast(horizon), dtype=float)))
-        steps.append(_ar_cumulative_steps(changes, params, horizon, first=max(AR_LAGS) - 1))
+    paths, steps = ar_change_forecasts(y, AR_LAGS, len(weeks))
+    paths = y[-1] + paths
     # The same week-by-week median for the in-sample forecasts, so the errors are the model's own.
     path = np.median(paths, axis=0)
     if not np.isfinite(path).all():
@@ -218,6 +201,36 @@ def _arima_forecast(values: np.ndarray, weeks: list) -> Forecast:
         "intervals from in-sample h-step errors of the median"
     )
     return Forecast("arima-median", reason, weeks, mean, lower, upper)
+
+
+def ar_change_forecasts(
+    y: np.ndarray, orders, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ARIMA(p, 1, 0) without drift to ``y`` for each order p; ValueError if one fails.
+
+    Returns, one row per order, the summed forecast changes of the next ``horizon`` weeks,
+    and the in-sample summed h-step changes from every origin after the first ``max(orders)``
+    weeks (see :func:`_ar_cumulative_steps`).
+    """
+    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+    from statsmodels.tsa.ar_model import AutoReg
+
+    changes = np.diff(y)
+    paths, steps = [], []
+    for lags in orders:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SingularMatrixWarning)
+            try:
+                fit = AutoReg(changes, lags=lags, trend="n").fit()
+            except SingularMatrixWarning as exc:
+                raise ValueError(f"ARIMA({lags}, 1, 0): weekly changes too regular to fit") from exc
+        # An explosive fit (one outlier week can cause it) would forecast runaway growth.
+        if (np.abs(fit.roots) <= 1).any():
+            raise ValueError(f"ARIMA({lags}, 1, 0) fit is not stationary")
+        params = np.asarray(fit.params, dtype=float)
+        paths.append(np.cumsum(np.asarray(fit.forecast(horizon), dtype=float)))
+        steps.append(_ar_cumulative_steps(changes, params, horizon, first=max(orders) - 1))
+    return np.array(paths), np.array(steps)
 
 
 def _combined_errors(y: np.ndarray, pred: np.ndarray, first: int) -> list[np.ndarray]:
