@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -23,50 +24,121 @@ from bench.bench_trends import BACKTEST_DESIGN_END, BACKTEST_START, BACKTEST_STE
 from jobatlas.trends import forecast as fc
 from jobatlas.trends.backtest import backtest
 
+CURRENT = "arima-median [current]"
+# Third design round (2026-12-01); the first two rounds' candidates are in git history (0b9cf9a).
 CANDIDATES = {
-    "arima-avg(4,8) [current]": {"lags": (4, 8)},
-    "mean(4,8,13)": {"lags": (4, 8, 13)},
-    "mean(2,4,8,13)": {"lags": (2, 4, 8, 13)},
-    "median(4,8,13)": {"lags": (4, 8, 13), "combine": "median"},
-    "median(2,4,8,13)": {"lags": (2, 4, 8, 13), "combine": "median"},
-    "inv-mse(4,8)": {"lags": (4, 8), "combine": "invmse"},
-    "inv-mse(2,4,8,13)": {"lags": (2, 4, 8, 13), "combine": "invmse"},
-    "(arima-avg + naive)/2": {"lags": (4, 8), "shrink": 0.5},
-    "arima-avg(4,8) level": {"lags": (4, 8), "log": False},
+    CURRENT: {"robust": False},  # least squares, as before round 3
+    "window 156": {"window": 156},
+    "all history": {"window": None},
+    "drift": {"drift": 1.0},
+    "damped drift (half)": {"drift": 0.5},
+    "median(AR 4, 8, 13, ETS)": {"ets": True},
+    "seasonal lag 52 (156 weeks)": {"season_lag": True, "window": 156},
+    "(arima-median + last year's change)/2": {"snaive": 0.5},
+    "Huber AR median": {"robust": True},  # chosen in round 3: now the production fit
 }
 
 
-def combined_ar(values, weeks, lags, combine="mean", shrink=0.0, log=True) -> fc.Forecast:
-    """Combine ARIMA(p, 1, 0) forecasts; intervals from the combination's in-sample errors."""
-    y = np.log1p(values) if log else np.asarray(values, dtype=float)
-    first = max(lags)
-    paths, steps = fc.ar_change_forecasts(y, lags, len(weeks))
-    if combine == "median":
-        path, step = np.median(paths, axis=0), np.median(steps, axis=0)
-    elif combine == "invmse":
-        mse = np.array(
-            [[np.mean(np.square(e)) for e in fc._combined_errors(y, s, first)] for s in steps]
-        )
-        weights = (1 / mse) / (1 / mse).sum(axis=0)  # models x horizon
-        path = (weights * paths).sum(axis=0)
-        step = (weights[:, None, :] * steps).sum(axis=0)
+def combined_ar(
+    values, weeks, lags=fc.AR_LAGS, window=fc.WINDOW, drift=None, ets=False,
+    season_lag=False, snaive=0.0, robust=False,
+) -> fc.Forecast:  # fmt: skip
+    """Take the week-by-week median of AR members on log1p changes; errors from the combination.
+
+    ``drift``: fit on the demeaned changes, add back that share of the mean change. ``ets``: a
+    damped-trend ETS member. ``season_lag``: AR lag 52 as well. ``snaive``: weight of "last
+    year's change" mixed into the median. ``robust``: Huber M-estimates instead of least squares.
+    """
+    y_all = np.log1p(np.asarray(values, dtype=float))
+    y = y_all[-window:] if window else y_all
+    horizon = len(weeks)
+    if not (drift or season_lag):
+        paths, steps = fc.ar_change_forecasts(y, lags, horizon, robust=robust)  # production
+        first = max(lags)
     else:
-        path, step = paths.mean(axis=0), steps.mean(axis=0)
-    path, step = (1 - shrink) * path, (1 - shrink) * step
-    errors = fc._combined_errors(y, step, first)
-    if log:
-        mean, lower, upper = fc._log_bands(y[-1] + path, errors)
-    else:
-        mean, lower, upper = _level_bands(y[-1] + path, errors)
+        first = SEASON_LAG if season_lag else max(lags)
+        paths, steps = _general_ar(np.diff(y), lags, horizon, first, drift, season_lag)
+    if ets:
+        e_path, e_steps = _ets_member(y, horizon, first)
+        paths, steps = np.vstack([paths, e_path[None]]), np.vstack([steps, e_steps[None]])
+    path, step = np.median(paths, axis=0), np.median(steps, axis=0)
+    if snaive:
+        s_path, s_steps = _last_years_change(y_all, len(y), horizon, first)
+        path, step = (1 - snaive) * path + snaive * s_path, (1 - snaive) * step + snaive * s_steps
+    if not np.isfinite(path).all():
+        raise ValueError("non-finite forecast")
+    # Origins without a year of history before them have no "last year's change" (NaN rows).
+    errors = [e[~np.isnan(e)] for e in fc._combined_errors(y, step, first)]
+    mean, lower, upper = fc._log_bands(y[-1] + path, errors)
     return fc.Forecast("candidate", "", weeks, mean, lower, upper)
 
 
-def _level_bands(path, errors):
-    lower, upper = {}, {}
-    for level in fc.LEVELS:
-        half = np.array([fc._half_width(e, level) for e in errors])
-        lower[level], upper[level] = (path - half).clip(min=0), (path + half).clip(min=0)
-    return path.clip(min=0), lower, upper
+SEASON_LAG = 52
+
+
+def _general_ar(changes, orders, horizon, first, drift, season_lag):
+    """Fit each order's AR by least squares (demeaned, or with lag 52); paths and steps."""
+    mean = changes.mean() if drift is not None else 0.0
+    x = changes - mean
+    ramp = (drift or 0.0) * mean * np.arange(1, horizon + 1)
+    paths, steps = [], []
+    for p in orders:
+        lags = list(range(1, p + 1)) + ([SEASON_LAG] if season_lag else [])
+        coef = np.zeros(max(lags))
+        coef[np.array(lags) - 1] = _fit_lags(x, lags)
+        # 1 - sum coef_k z^k must have every root outside the unit circle.
+        if (np.abs(np.roots(np.r_[-coef[::-1], 1.0])) <= 1).any():
+            raise ValueError(f"AR({p}) fit is not stationary")
+        out = fc._ar_cumulative_steps(x, coef, horizon, first=first - 1) + ramp
+        paths.append(out[-1])  # the last origin is the end of the data: the forecast
+        steps.append(out)
+    return np.array(paths), np.array(steps)
+
+
+def _fit_lags(x, lags):
+    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+    from statsmodels.tsa.ar_model import AutoReg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SingularMatrixWarning)
+        try:
+            return np.asarray(AutoReg(x, lags=lags, trend="n").fit().params, dtype=float)
+        except SingularMatrixWarning as exc:
+            raise ValueError(f"AR fit failed: {exc}") from exc
+
+
+def _ets_member(y, horizon, first):
+    """Damped-trend ETS on log1p: forecast changes and in-sample summed steps per origin."""
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fit = ExponentialSmoothing(
+            y, trend="add", damped_trend=True, initialization_method="estimated"
+        ).fit()
+    phi = float(fit.params["damping_trend"])
+    damp = np.cumsum(phi ** np.arange(1, horizon + 1))
+    level, trend = np.asarray(fit.level, dtype=float), np.asarray(fit.trend, dtype=float)
+    # Row i: the forecast made once y[first + i] was known, as summed changes from it.
+    origins = np.arange(first, len(y))
+    steps = (level[origins] - y[origins])[:, None] + trend[origins][:, None] * damp
+    return np.asarray(fit.forecast(horizon), dtype=float) - y[-1], steps
+
+
+def _last_years_change(y_all, n_window, horizon, first):
+    """Forecast the change of the same weeks a year earlier: y(t) + y(t+h-52) - y(t-52)."""
+    offset = len(y_all) - n_window
+    origins = offset + np.arange(first, n_window)  # positions in y_all of the window's origins
+    if origins[-1] < SEASON_LAG:
+        raise ValueError("less than a year of history")
+    h = np.arange(1, horizon + 1)
+    steps = np.full((len(origins), horizon), np.nan)
+    ok = origins >= SEASON_LAG
+    base = origins[ok] - SEASON_LAG
+    steps[ok] = y_all[base[:, None] + h] - y_all[base][:, None]
+    return steps[-1], steps
 
 
 def make_forecaster(spec: dict, origin_end, fallbacks: Counter):
@@ -78,7 +150,7 @@ def make_forecaster(spec: dict, origin_end, fallbacks: Counter):
         values = history.to_numpy(dtype=float)
         weeks = fc._future_weeks(history.index, horizon)
         try:
-            return combined_ar(values[-fc.WINDOW :], weeks, **spec)
+            return combined_ar(values, weeks, **spec)
         except (ValueError, np.linalg.LinAlgError, FloatingPointError) as exc:
             fallbacks[str(exc)] += 1
             return fc._ets_forecast(values, weeks, seasonal=False, window=fc.WINDOW)
@@ -117,11 +189,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--origins-only", action="store_true")
     parser.add_argument("--full", metavar="CANDIDATE", help="full run: this and the current model")
+    parser.add_argument("--only", metavar="CANDIDATE", action="append", help="dev run of these")
     args = parser.parse_args()
     end = pd.Timestamp(BACKTEST_DESIGN_END)
     if args.full:
         frame = load()
-        names = [args.full, "arima-avg(4,8) [current]"]
+        names = [args.full, CURRENT]
         for name in names:
             print(json.dumps(run(name, make_forecaster(CANDIDATES[name], None, Counter()), frame)))
         started = time.perf_counter()
@@ -131,6 +204,8 @@ def main() -> None:
     frame = load() if args.origins_only else load(cut=end)
     origin_end = end if args.origins_only else None
     for name, spec in CANDIDATES.items():
+        if args.only and name not in args.only:
+            continue
         fallbacks = Counter()
         row = run(name, make_forecaster(spec, origin_end, fallbacks), frame)
         row["fallbacks"] = dict(fallbacks)

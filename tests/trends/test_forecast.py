@@ -10,8 +10,10 @@ from jobatlas.trends.forecast import (
     MIN_WEEKS,
     WINDOW,
     _ar_cumulative_steps,
+    _ar_params,
     _combined_errors,
     _naive_forecast,
+    ar_change_forecasts,
     forecast_series,
 )
 
@@ -85,22 +87,53 @@ def test_arima_intervals_use_the_same_recursion_as_statsmodels_forecasts():
         assert steps[0, 0] == pytest.approx(np.asarray(fit.fittedvalues)[0])
 
 
-def test_arima_forecast_is_the_week_by_week_median_of_the_three_orders():
-    from statsmodels.tsa.ar_model import AutoReg
+def huber_ar_path(changes, p, horizon=13):
+    """Forecast summed changes of an AR(p) fitted by statsmodels' Huber RLM, step by step."""
+    import statsmodels.api as sm
 
+    design = np.column_stack([changes[p - k : len(changes) - k] for k in range(1, p + 1)])
+    params = sm.RLM(changes[p:], design, M=sm.robust.norms.HuberT()).fit().params
+    history = list(changes)
+    for _ in range(horizon):
+        history.append(float(np.dot(params, history[::-1][:p])))
+    return np.cumsum(history[len(changes) :])
+
+
+def test_arima_forecast_is_the_week_by_week_median_of_the_three_huber_fits():
     values = 200 + np.cumsum(np.random.default_rng(5).normal(0.5, 3, 150))
     y = np.log1p(values[-WINDOW:])
-    paths = [
-        y[-1] + np.cumsum(AutoReg(np.diff(y), lags=p, trend="n").fit().forecast(13))
-        for p in AR_LAGS
-    ]
+    paths = [y[-1] + huber_ar_path(np.diff(y), p) for p in AR_LAGS]
     result = forecast_series(weekly(values))
     assert AR_LAGS == (4, 8, 13)
     assert result.method == "arima-median"
-    assert "p = 4, 8, 13" in result.reason
+    assert "Huber-fitted" in result.reason and "p = 4, 8, 13" in result.reason
     assert result.mean == pytest.approx(np.expm1(np.median(paths, axis=0)))
     # The median differs from the mean of the three (the earlier arima-avg used a mean).
     assert not np.allclose(result.mean, np.expm1(np.mean(paths, axis=0)))
+
+
+def test_least_squares_option_matches_statsmodels_autoreg():
+    from statsmodels.tsa.ar_model import AutoReg
+
+    y = np.log1p(200 + np.cumsum(np.random.default_rng(8).normal(0.5, 3, 104)))
+    paths, steps = ar_change_forecasts(y, AR_LAGS, 13, robust=False)
+    for path, p in zip(paths, AR_LAGS, strict=True):
+        assert path == pytest.approx(
+            np.cumsum(AutoReg(np.diff(y), lags=p, trend="n").fit().forecast(13))
+        )
+    assert steps.shape == (3, 104 - max(AR_LAGS), 13)
+
+
+def test_huber_fit_keeps_momentum_that_one_odd_week_bends_in_least_squares():
+    # Persistent weekly changes (AR(1), 0.8) with one holiday dip: a low week, then back.
+    noise = np.random.default_rng(1).normal(0, 0.01, 100)
+    changes = np.zeros(100)
+    for t in range(1, 100):
+        changes[t] = 0.8 * changes[t - 1] + noise[t]
+    changes[60] -= 0.06
+    changes[61] += 0.06
+    ols, huber = _ar_params(changes, 4, robust=False), _ar_params(changes, 4, robust=True)
+    assert abs(huber[0] - 0.8) < abs(ols[0] - 0.8)
 
 
 @pytest.mark.parametrize(("weeks", "method"), [(AR_MIN_WEEKS, "arima-median"), (51, "ets-damped")])
