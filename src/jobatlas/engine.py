@@ -11,13 +11,14 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from jobatlas.artifacts import artifact_path, load_artifact, model_version, save_artifact
 from jobatlas.classifier.estimator import OccupationClassifier
-from jobatlas.classifier.text import clean_markup, segment, title_head
+from jobatlas.classifier.text import clean_markup, title_lines
 from jobatlas.classifier.training import build_training_set, load_reference_texts, soc_of
 from jobatlas.config import Settings
 from jobatlas.reference.files import resolve_onet_dir
@@ -36,7 +37,9 @@ class InputError(ValueError):
     """A text that cannot be classified (empty, not text)."""
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass's __init__ costs three times as much, and a batch of 10,000
+# titles makes 100,000 matches.
+@dataclass(slots=True)
 class OccupationMatch:
     """One occupation suggested for a text, with its calibrated score and supporting words."""
 
@@ -79,11 +82,9 @@ def _control_share(text: str) -> float:
 
 def classification_units(text: str) -> list[str]:
     """Return the whole text plus its title-like lines (each past job on a resume)."""
-    lines = segment(text)
-    if len(lines) <= 1 and len(text.split()) <= 3 * TITLE_LINE_WORDS:
+    if "\n" not in text.strip() and len(text.split()) <= 3 * TITLE_LINE_WORDS:
         return [text]
-    # "Forklift Operator, Acme Warehouse, 2021-2024": the job is the part before the comma.
-    heads = [title_head(line) for line in lines if len(line.split()) <= TITLE_LINE_WORDS]
+    heads = title_lines(text, TITLE_LINE_WORDS)
     return [text, *dict.fromkeys(heads[:MAX_TITLE_LINES])]
 
 
@@ -129,42 +130,62 @@ class OccupationEngine:
 
     def _classify_units(self, units: list[str], counts: list[int], top_k: int,
                         with_evidence: bool = True):
-        features = self.classifier.featurize(units)
+        features, normalized = self.classifier.featurize(units, return_normalized=True)
         proba = self.classifier.proba_from_features(features)
-        ends = np.cumsum(counts)
-        picks = [_top_classes(proba[end - count:end], top_k) for count, end in zip(counts, ends,
-                                                                                     strict=True)]
+        starts = np.cumsum([0, *counts[:-1]]).tolist()
+        picks = _top_classes(proba, starts, counts, top_k)
         # Evidence for each occupation comes from the unit (whole text or one title line)
         # that scored it best; all of the batch's evidence is looked up in one call.
         wanted: list[list[int]] = [[] for _ in units]
-        for (top, best_unit, _), end, count in zip(picks, ends, counts, strict=True):
-            for cls, unit in zip(top.tolist(), best_unit.tolist(), strict=True):
-                wanted[end - count + unit].append(cls)
-        found = (self.classifier.evidence_many(features, units, wanted) if with_evidence
-                 else [[[] for _ in classes] for classes in wanted])
-        evidence = {(row, cls): words for row, classes in enumerate(wanted)
-                    for cls, words in zip(classes, found[row], strict=True)}
-        results = []
-        for (top, best_unit, scores), end, count in zip(picks, ends, counts, strict=True):
-            results.append([
-                self._match(cls, float(scores[cls]), evidence[(end - count + unit, cls)])
-                for cls, unit in zip(top.tolist(), best_unit.tolist(), strict=True)])
-        return results
+        for (top, best_unit, _), start in zip(picks, starts, strict=True):
+            for cls, unit in zip(top, best_unit, strict=True):
+                wanted[start + unit].append(cls)
+        found = (self.classifier.evidence_many(features, units, wanted, normalized=normalized)
+                 if with_evidence else [[[] for _ in classes] for classes in wanted])
+        # Each unit's evidence lists come in the order its classes were appended above.
+        lists = [iter(unit_lists) for unit_lists in found]
+        meta = self._meta
+        return [[OccupationMatch(*meta[cls], score, next(lists[start + unit]))
+                 for cls, unit, score in zip(top, best_unit, scores, strict=True)]
+                for (top, best_unit, scores), start in zip(picks, starts, strict=True)]
 
-    def _match(self, index: int, score: float, evidence: list[str]) -> OccupationMatch:
-        code = str(self._codes[index])
-        return OccupationMatch(code=code, soc=self.socs.get(code, code[:7]),
-                               title=self.titles.get(code, ""), score=score, evidence=evidence)
+    @cached_property
+    def _meta(self) -> list[tuple[str, str, str]]:
+        """Code, SOC code and title of every class index, as matches report them."""
+        codes = [str(code) for code in self._codes]
+        return [(code, self.socs.get(code, code[:7]), self.titles.get(code, ""))
+                for code in codes]
 
 
-def _top_classes(block: np.ndarray, top_k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return a text's best classes over its units (best first), each one's best unit, and
-    every class's best score over the units."""
-    scores = block.max(axis=0)
-    k = min(top_k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top])]
-    return top, block[:, top].argmax(axis=0), scores
+def _top_classes(proba: np.ndarray, starts: list[int], counts: list[int], top_k: int):
+    """Return, per text (``counts[i]`` units of ``proba`` from ``starts[i]``), its best
+    classes over its units (best first), each one's best unit and each one's score, as lists.
+
+    A class's score is its best over the text's units. Texts of one unit (titles) are
+    ranked together in one vectorized pass.
+    """
+    k = min(top_k, proba.shape[1])
+    single = np.asarray(counts) == 1
+    picks: list = [None] * len(counts)
+    if single.any():
+        rows = np.asarray(starts)[single]
+        block = proba[rows]
+        top = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        top_scores = np.take_along_axis(block, top, axis=1)
+        order = np.argsort(-top_scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1).tolist()
+        top_scores = np.take_along_axis(top_scores, order, axis=1).tolist()
+        zeros = [0] * k
+        for i, classes, scores in zip(np.flatnonzero(single).tolist(), top, top_scores,
+                                      strict=True):
+            picks[i] = (classes, zeros, scores)
+    for i in np.flatnonzero(~single).tolist():
+        block = proba[starts[i]:starts[i] + counts[i]]
+        scores = block.max(axis=0)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        picks[i] = (top.tolist(), block[:, top].argmax(axis=0).tolist(), scores[top].tolist())
+    return picks
 
 
 def engine_version(settings: Settings) -> tuple[Path, str]:

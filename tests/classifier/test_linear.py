@@ -51,3 +51,12 @@ def test_zero_weight_texts_teach_nothing():
     # The support still covers every text, but only the first three move the weights.
     assert model.coef_.nnz == single.coef_.nnz
     assert np.allclose(model.intercept_, single.intercept_)
+
+
+def test_add_logits_adds_weighted_logits_in_place():
+    model = SupportSoftmaxClassifier(epochs=30, batch_size=2).fit(X, Y)
+    base = np.ones((X.shape[0], 2))
+    out = base.copy()
+    assert model.add_logits(X, out, 0.7) is out
+    assert np.allclose(out, base + 0.7 * model.logits(X))
+    assert not np.allclose(model.logits(X), 0.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobatlas.classifier.text import normalize_text, segment, singular, title_head
+from jobatlas.classifier.text import normalize_text, singular, title_head, title_lines
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,14 @@ def test_all_caps_text_does_not_expand_english_words():
     assert normalize_text("DRIVER OR LOADER") == "driver or loader"
 
 
+def test_cached_expansions_keep_the_capitals_rule_of_each_text():
+    # The same token seen in shouting and in ordinary text expands differently each time.
+    for _ in range(2):
+        assert normalize_text("NURSE OR TECH") == "nurse or technician"
+        assert normalize_text("Nurse, OR") == "nurse operating room"
+        assert normalize_text("ÉCOLE OR") == "ecole or"
+
+
 @pytest.mark.parametrize(
     ("word", "expected"),
     [("cashiers", "cashier"), ("nannies", "nanny"), ("boxes", "box"), ("glass", "glass"),
@@ -54,9 +62,21 @@ def test_title_head_drops_qualifiers():
     assert title_head("Cashier") == "Cashier"
 
 
-def test_segment_keeps_job_lines_and_splits_long_lines():
-    text = "Forklift Operator, ABC Co, 2019-2021\n\n• Loaded trucks\n" + "Did work. " * 30
-    pieces = segment(text)
-    assert pieces[0] == "Forklift Operator, ABC Co, 2019-2021"
-    assert pieces[1] == "Loaded trucks"
-    assert len(pieces) > 3
+def test_title_lines_keeps_job_lines_only():
+    resume = """Jane Doe
+
+    WORK EXPERIENCE
+    Forklift Operator, ABC Co, 2019-2021
+    - Loaded trucks, moved pallets with a forklift and kept the dock clean
+    • Line Cook, Joe's Diner, 2016-2019
+    * Cashier
+    Prepared breakfast orders on the grill.
+    """
+    assert title_lines(resume, max_words=10) == ["Jane Doe", "Forklift Operator", "Line Cook",
+                                                 "Cashier"]
+
+
+def test_title_lines_skips_long_lines_and_markup():
+    text = "<p>Delivery Driver</p><br>" + "We need a driver with a clean license " * 3
+    assert title_lines(text, max_words=10) == ["Delivery Driver"]
+

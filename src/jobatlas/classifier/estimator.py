@@ -15,8 +15,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from jobatlas.classifier.centroid import SpecificCentroidClassifier
-from jobatlas.classifier.features import make_features
-from jobatlas.classifier.features import transform as transform_features
+from jobatlas.classifier.evidence import evidence_table, word_ids
+from jobatlas.classifier.features import TEXT, make_features, prepare, transform_prepared
 from jobatlas.classifier.linear import SupportSoftmaxClassifier
 from jobatlas.classifier.text import normalize_text
 
@@ -270,10 +270,16 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         limit = self.pipeline_.named_steps["model"].neighbor_max_nnz
         return np.diff(sp.csr_matrix(features).indptr) <= limit
 
-    def featurize(self, X):
-        """Return the sparse feature matrix of texts, as the fitted pipeline sees them."""
+    def featurize(self, X, return_normalized: bool = False):
+        """Return the sparse feature matrix of texts, as the fitted pipeline sees them.
+
+        With ``return_normalized``, return (matrix, normalized texts): ``evidence_many``
+        takes them instead of normalizing every text again.
+        """
         check_is_fitted(self, "pipeline_")
-        return transform_features(self.pipeline_.named_steps["features"], as_texts(X))
+        prepared = prepare(as_texts(X))
+        matrix = transform_prepared(self.pipeline_.named_steps["features"], prepared)
+        return (matrix, prepared[:, TEXT].tolist()) if return_normalized else matrix
 
     def scores_from_features(self, features) -> np.ndarray:
         """Return class logits of shape (n_samples, n_classes) for ``featurize`` rows."""
@@ -303,6 +309,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         if self.linear_ is None or not len(rows):
             return
         every = len(rows) == features.shape[0]  # a batch of titles: no row copies
+        if every and len(self.linear_.classes_) == len(self.classes_):
+            self.linear_.add_logits(features, scores, weight)
+            return
         logits = self.linear_.logits(features if every else features[rows], check_input=False)
         # A class the regression never saw ranks below all it saw.
         logits = self._all_classes(logits, self.linear_.classes_, logits.min() - 1.0)
@@ -336,12 +345,16 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         short = self._is_short(features)
         for kind, calibrator in self.calibrators_.items():
             rows = np.flatnonzero(short == kind)
-            if calibrator is not None and len(rows):
+            if calibrator is None or not len(rows):
+                continue
+            if len(rows) == len(proba):  # a batch of one kind: no row copies
+                _recalibrate_top(proba, calibrator)
+            else:
                 proba[rows] = _recalibrate_top(proba[rows], calibrator)
         return proba
 
     def _temperature_proba(self, features) -> np.ndarray:
-        return softmax(self.scores_from_features(features), axis=1)
+        return _softmax_rows(self.scores_from_features(features))
 
     def _inverse_temperature(self, features) -> np.ndarray:
         check_is_fitted(self, "scale_")
@@ -365,12 +378,13 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         """
         return self.evidence_many(features_row, [text], [class_indices], top_n)[0]
 
-    def evidence_many(self, features, texts, class_lists, top_n: int = 3):
+    def evidence_many(self, features, texts, class_lists, top_n: int = 3, normalized=None):
         """Return ``evidence`` for many texts at once: for row ``i`` of ``features`` (the
         ``featurize`` matrix of ``texts``), one word list per class in ``class_lists[i]``.
 
-        Contributions of every (text, class, n-gram) triple come from one vectorized lookup;
-        only the mapping of the strongest n-grams to the words holding them runs per text.
+        ``normalized``, if given, holds ``featurize``'s normalized texts (``texts`` is then
+        not read). Contributions of every (text, class, n-gram) triple come from one
+        vectorized lookup, and so does the word holding each n-gram.
         """
         check_is_fitted(self, "pipeline_")
         classes = [np.asarray(c, dtype=np.int64).ravel() for c in class_lists]
@@ -378,12 +392,14 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
             _as_csr(features), classes, check_input=False)
         pair_row = np.repeat(np.arange(len(classes)), [len(c) for c in classes])
         # Keep each pair's strongest positive n-grams, as a reader would look at them.
-        order = np.lexsort((-value, pair))
+        order = _by_group_then_descending(pair, value)
         pair, feature, value = pair[order], feature[order], value[order]
-        first = np.searchsorted(pair, pair)
-        keep = (value > 0) & (np.arange(len(pair)) - first < top_n * 4)
+        keep = (value > 0) & (_rank_in_group(pair) < top_n * 4)
         pair, feature, value = pair[keep], feature[keep], value[keep]
-        word, words = self._evidence_words(pair_row[pair], feature, texts)
+        if normalized is None:
+            normalized = [normalize_text(str(text)) for text in texts]
+        word, words = word_ids(evidence_table(self.pipeline_.named_steps["features"]),
+                               pair_row[pair], feature, normalized)
         found = word >= 0
         pair, word, value = pair[found], word[found], value[found]
         # Sum the n-grams of each word, then rank words within each pair.
@@ -392,58 +408,73 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         score = np.bincount(inverse, weights=value)
         key_pair, key_word = key // width, key % width
         ranked = np.lexsort((-score, key_pair))
-        result: list[list[list[str]]] = [[[] for _ in c] for c in classes]
-        offsets = np.cumsum([0] + [len(c) for c in classes])
         ranked_pair = key_pair[ranked]
-        ranked_row = pair_row[ranked_pair]
-        for row, k, w in zip(ranked_row.tolist(), (ranked_pair - offsets[ranked_row]).tolist(),
-                             key_word[ranked].tolist(), strict=True):
-            bucket = result[row][k]
-            if len(bucket) < top_n:
-                bucket.append(words[w])
-        return result
+        top = _rank_in_group(ranked_pair) < top_n
+        shown = [words[w] for w in key_word[ranked[top]].tolist()]
+        ends = np.cumsum(np.bincount(ranked_pair[top], minlength=len(pair_row))).tolist()
+        per_pair = [shown[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+        offsets = np.cumsum([0] + [len(c) for c in classes]).tolist()
+        return [per_pair[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
 
-    def _evidence_words(self, rows: np.ndarray, features: np.ndarray, texts):
-        """Return, per (row, n-gram), the id of the input word holding it (-1 for none),
-        and the words by id."""
-        names = _feature_names(self.pipeline_.named_steps["features"])
-        width = int(features.max(initial=0)) + 1
-        unique, inverse = np.unique(rows * width + features, return_inverse=True)
-        vocabulary: dict[str, int] = {}
-        words_of_text: dict[int, list[str]] = {}
-        ids = np.empty(len(unique), dtype=np.int64)
-        for k, (row, feature) in enumerate(zip((unique // width).tolist(),
-                                               (unique % width).tolist(), strict=True)):
-            if row not in words_of_text:
-                words_of_text[row] = normalize_text(texts[row]).split()
-            found = _words_for(names[feature], words_of_text[row])
-            ids[k] = vocabulary.setdefault(found[0], len(vocabulary)) if found else -1
-        return ids[inverse.ravel()], list(vocabulary)
+
+def _by_group_then_descending(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Return the order sorting by ``group`` (non-negative integers) and, within a group,
+    by ``value`` (float32, not negative) from largest to smallest; ties keep their order.
+
+    One stable sort of a 64-bit key (group above, inverted float bits below) instead of a
+    two-key lexsort, ten times slower: the bits of non-negative floats sort as the floats.
+    """
+    bits = np.maximum(value.astype(np.float32), 0).view(np.uint32)
+    key = (group.astype(np.uint64) << np.uint64(32)) | (np.uint32(0xFFFFFFFF) - bits)
+    return np.argsort(key, kind="stable")
+
+
+def _rank_in_group(group: np.ndarray) -> np.ndarray:
+    """Return each entry's position within its run of equal values of sorted ``group``."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.diff(group, prepend=group[0] - 1))
+    return np.arange(len(group)) - np.repeat(starts, np.diff(starts, append=len(group)))
+
+
+def _softmax_rows(scores: np.ndarray) -> np.ndarray:
+    """Return the softmax of each row of float64 ``scores``, computed in place.
+
+    The same operations as ``scipy.special.softmax(scores, axis=1)`` (so the same floats),
+    without its three temporary arrays of the size of ``scores``.
+    """
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    return scores
+
 
 def _recalibrate_top(proba: np.ndarray, calibrator: IsotonicRegression) -> np.ndarray:
     """Set each row's top probability to its calibrated value; the others share the rest.
 
     The order of classes never changes: where the others would reach the top class (a
     calibrated top below one half), they shrink further and the row is renormalized.
+    Works in place on a float64 ``proba`` (a copy of any other) and returns it.
     """
-    rows = np.arange(len(proba))
-    best = proba.argmax(axis=1)
-    calibrated = np.clip(calibrator.predict(proba[rows, best]), 1e-6, 1.0 - 1e-6)
-    others = proba.astype(np.float64, copy=True)
-    others[rows, best] = 0.0
-    rest = others.sum(axis=1)
+    out = proba if proba.dtype == np.float64 else proba.astype(np.float64)
+    rows = np.arange(len(out))
+    best = out.argmax(axis=1)
+    calibrated = np.clip(calibrator.predict(out[rows, best]), 1e-6, 1.0 - 1e-6)
+    out[rows, best] = 0.0
+    rest = out.sum(axis=1)
     # Where the softmax left (almost) nothing to the other classes, they share it evenly.
     empty = rest < 1e-12
     if empty.any():
-        others[empty] = 1.0
-        others[rows[empty], best[empty]] = 0.0
-        rest = others.sum(axis=1)
+        out[empty] = 1.0
+        out[rows[empty], best[empty]] = 0.0
+        rest = out.sum(axis=1)
     factor = (1.0 - calibrated) / rest
-    second = others.max(axis=1)
+    second = out.max(axis=1)
     factor = np.minimum(factor, np.where(second > 0, 0.999 * calibrated / second, np.inf))
-    out = others * factor[:, None]
+    out *= factor[:, None]
     out[rows, best] = calibrated
-    return out / out.sum(axis=1, keepdims=True)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
 
 
 def _as_csr(features) -> sp.csr_matrix:
@@ -465,25 +496,3 @@ def _neighbor_columns(features: Pipeline, n_features: int) -> np.ndarray:
 def _log_length(features) -> np.ndarray:
     """Return log(1 + number of non-zero features) of each row: a proxy for text length."""
     return np.log1p(np.diff(sp.csr_matrix(features).indptr)).astype(np.float64)
-
-
-def _feature_names(features: Pipeline) -> np.ndarray:
-    vectorize = features.named_steps["vectorize"]
-    cached = getattr(vectorize, "_jobatlas_names", None)
-    if cached is None:
-        cached = vectorize.get_feature_names_out()
-        vectorize._jobatlas_names = cached
-    return cached
-
-
-def _words_for(name: str, words: list[str]) -> list[str]:
-    """Map a feature name ("chars__ driv", "words__truck driver", "heads__h1=driver") to words."""
-    block, _, gram = name.partition("__")
-    if block == "words":
-        return [gram]
-    if block == "heads":
-        return [gram.split("=", 1)[1].replace("_", " ")]
-    gram = gram.strip()
-    if len(gram) < 3:
-        return []
-    return [w for w in words if gram in w][:1]

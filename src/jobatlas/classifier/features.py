@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import weakref
 from collections import Counter
+from functools import partial
+from itertools import chain
+from operator import is_not
 
 import numpy as np
 import scipy.sparse as sp
@@ -80,7 +83,11 @@ def transform(features: Pipeline, texts) -> sp.csr_matrix:
     The same blocks, weights and column order, without the column transformer's per-call
     validation and dispatch, which cost more than featurizing one title.
     """
-    prepared = prepare(texts)
+    return transform_prepared(features, prepare(texts))
+
+
+def transform_prepared(features: Pipeline, prepared: np.ndarray) -> sp.csr_matrix:
+    """Return the features of ``prepare`` output (callers that keep the normalized texts)."""
     vectorize = features.named_steps["vectorize"]
     weights = vectorize.transformer_weights or {}
     blocks = []
@@ -142,23 +149,40 @@ def _column_reader(vectorizer):
     if not _word_local_char_ngrams(vectorizer):
         return lambda document: [c for c in map(vocabulary.get, analyze(document))
                                  if c is not None]
-    cache = _WORD_COLUMNS.setdefault(vectorizer, {})
+    columns_of = char_columns_reader(vectorizer)
+    cached = _WORD_COLUMNS[vectorizer].get
     lowercase = vectorizer.lowercase
 
     def read(document: str) -> list[int]:
-        found: list[int] = []
-        for word in (document.lower() if lowercase else document).split():
-            columns = cache.get(word)
-            if columns is None:
-                # char_wb n-grams never cross a space: analyzing one word alone gives its share.
-                columns = [c for c in map(vocabulary.get, analyze(word)) if c is not None]
-                if len(cache) >= WORD_CACHE_SIZE:
-                    cache.clear()
-                cache[word] = columns
-            found.extend(columns)
-        return found
+        words = (document.lower() if lowercase else document).split()
+        per_word = list(map(cached, words))  # most words are cached: no Python call each
+        if None in per_word:
+            per_word = [columns if columns is not None else columns_of(word)
+                        for word, columns in zip(words, per_word, strict=True)]
+        return list(chain.from_iterable(per_word))
 
     return read
+
+
+def char_columns_reader(vectorizer):
+    """Return a function from one word to the vocabulary columns of its char_wb n-grams.
+
+    char_wb n-grams never cross a space, so analyzing one word alone gives its share of any
+    text's n-grams; the columns are cached per word (bounded).
+    """
+    analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    cache = _WORD_COLUMNS.setdefault(vectorizer, {})
+
+    def columns_of(word: str) -> list[int]:
+        columns = cache.get(word)
+        if columns is None:
+            columns = [c for c in map(vocabulary.get, analyze(word)) if c is not None]
+            if len(cache) >= WORD_CACHE_SIZE:
+                cache.clear()
+            cache[word] = columns
+        return columns
+
+    return columns_of
 
 
 def _word_ngram_reader(vectorizer, analyze):
@@ -178,10 +202,13 @@ def _word_ngram_reader(vectorizer, analyze):
         for n in range(low, high + 1):
             grams = words if n == 1 else map(" ".join, zip(*(words[i:] for i in range(n)),
                                                             strict=False))
-            found.extend(c for c in map(vocabulary.get, grams) if c is not None)
+            found.extend(filter(_is_column, map(vocabulary.get, grams)))
         return found
 
     return read
+
+
+_is_column = partial(is_not, None)  # a vocabulary hit; at C speed inside filter()
 
 
 def _split_word_ngrams(vectorizer) -> bool:

@@ -114,14 +114,28 @@ class SupportSoftmaxClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         if check_input:
             X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
-        product = sp.csr_matrix(X, dtype=np.float32) @ self.coef_
         # Filled in place: toarray, a float64 copy and the intercept sum would be three passes.
-        out = np.empty(product.shape, dtype=np.float64)
+        out = np.empty((X.shape[0], len(self.classes_)), dtype=np.float64)
         out[:] = self.intercept_
+        return self._add_product(X, out, 1.0)
+
+    def add_logits(self, X, out: np.ndarray, weight: float) -> np.ndarray:
+        """Add ``weight`` times the logits of the rows of CSR ``X`` to ``out`` in place.
+
+        For a caller that sums scores: one pass over ``out`` instead of building the logits,
+        scaling them and adding them (three passes over a rows x classes array).
+        """
+        check_is_fitted(self, "coef_")
+        out += weight * self.intercept_
+        return self._add_product(X, out, weight)
+
+    def _add_product(self, X, out: np.ndarray, weight: float) -> np.ndarray:
+        product = sp.csr_matrix(X, dtype=np.float32) @ self.coef_
         row = np.repeat(np.arange(product.shape[0], dtype=np.intp) * product.shape[1],
                         np.diff(product.indptr))
+        data = product.data if weight == 1.0 else weight * product.data.astype(np.float64)
         # A product's rows hold no duplicate columns, so one fancy-index add is exact.
-        out.reshape(-1)[row + product.indices] += product.data
+        out.reshape(-1)[row + product.indices] += data
         return out
 
     def predict_proba(self, X) -> np.ndarray:

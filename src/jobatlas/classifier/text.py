@@ -62,6 +62,13 @@ def _expand(token: str, capitals_ok: bool) -> str:
     return singular(lower)
 
 
+# Expanded form of each token seen, one table per capitals rule: a resume repeats its words,
+# and a batch of titles repeats "driver" and "assistant" thousands of times. Bounded.
+_EXPANDED: dict[bool, dict[str, str]] = {True: {}, False: {}}
+EXPANDED_CACHE_SIZE = 100_000
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
+
+
 def normalize_text(text: str) -> str:
     """Return lower-case words: markup removed, abbreviations expanded, plurals made singular.
 
@@ -72,11 +79,25 @@ def normalize_text(text: str) -> str:
     """
     text = fold_accents(clean_markup(text))
     letters = _NON_LETTER.sub("", text)
-    # A letter that lower() changes is a capital; map() keeps the count at C speed.
-    capitals = sum(map(str.__ne__, letters, letters.lower())) if letters else 0
-    shouting = bool(letters) and capitals > 0.7 * len(letters)
-    words = [_expand(token, not shouting) for token in _TOKEN.findall(text)]
+    capitals_ok = not letters or _capitals(letters) <= 0.7 * len(letters)
+    tokens = _TOKEN.findall(text)
+    cache = _EXPANDED[capitals_ok]
+    words = list(map(cache.get, tokens))
+    if None in words:
+        if len(cache) >= EXPANDED_CACHE_SIZE:
+            cache.clear()
+        for i, token in enumerate(tokens):
+            if words[i] is None:
+                words[i] = cache[token] = _expand(token, capitals_ok)
     return " ".join(words)
+
+
+def _capitals(letters: str) -> int:
+    """Return how many of ``letters`` (letters only) are capitals, at C speed."""
+    if letters.isascii():
+        return len(letters.encode("ascii").translate(None, _ASCII_LOWER))
+    # A letter that lower() changes is a capital.
+    return sum(map(str.__ne__, letters, letters.lower()))
 
 
 def title_head(title: str) -> str:
@@ -85,23 +106,36 @@ def title_head(title: str) -> str:
     return head or title
 
 
-_SECTION_SPLIT = re.compile(r"\n\s*\n|\n(?=\s*[-*•·▪●]\s)|\n")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+")
+_BULLETS = "-*•·▪●"
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_SENTENCE_END = (".", "!", "?", ";")
+_SECTION_HEADERS = frozenset({
+    "experience", "work experience", "professional experience", "employment",
+    "employment history", "work history", "job history", "education", "skill", "summary",
+    "professional summary", "objective", "reference", "certification", "license",
+    "licenses and certification", "certifications and license", "contact", "profile",
+    "qualification", "award", "volunteer", "volunteer experience", "language", "interest",
+    "training", "resume", "curriculum vitae",
+})
 
 
-def segment(text: str, max_segments: int = 64) -> list[str]:
-    """Split a long text (posting, resume) into lines and sentences worth classifying alone.
+def title_lines(text: str, max_words: int) -> list[str]:
+    """Return the job-title part of the lines of a resume or posting that name a job.
 
-    Each past job on a resume usually sits on its own line ("Forklift Operator, ABC Co,
-    2019-2021"), so lines are kept whole; long lines are split into sentences.
+    A short line names a job ("Forklift Operator, ABC Co, 2019-2021" gives "Forklift
+    Operator"); a sentence, a section header ("EXPERIENCE") or a bullet does not: bullets list
+    duties, unless one is a job line (it holds a year) or a few words ("Cashier").
     """
-    pieces: list[str] = []
-    for line in clean_markup(text).split("\n"):
-        line = line.strip(" \t-*•·▪●|")
-        if not line:
+    heads = []
+    for raw in clean_markup(text).split("\n"):
+        raw = raw.strip()
+        line = raw.strip(" \t|" + _BULLETS)
+        if not line or len(line.split()) > max_words:
             continue
-        if len(line) > 200:
-            pieces.extend(s for s in _SENTENCE_SPLIT.split(line) if s.strip())
-        else:
-            pieces.append(line)
-    return pieces[:max_segments]
+        if raw[0] in _BULLETS and len(line.split()) > 3 and not _YEAR.search(line):
+            continue
+        head = title_head(line)
+        if head.endswith(_SENTENCE_END) or normalize_text(head) in _SECTION_HEADERS:
+            continue
+        heads.append(head)
+    return heads

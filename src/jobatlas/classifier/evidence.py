@@ -1,0 +1,126 @@
+"""Name the words of an input behind its features: the evidence shown beside each occupation.
+
+A word n-gram ("truck driver") or head-noun token ("h1=driver") names its words whatever the
+input, so those are looked up in a table built once per fitted model. A character n-gram
+("driv") belongs to the input word it was cut from; each input word's character n-gram
+columns come from the same per-word cache featurizing uses, so finding them costs a dictionary
+lookup per word, not a substring search per (text, n-gram).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from jobatlas.classifier.features import char_columns_reader
+
+# Codes in ``EvidenceTable.fixed`` for features that do not name their words themselves.
+NO_WORD = -1  # too short to show a reader ("ab", " a ")
+CHAR_GRAM = -2  # a character n-gram: the input word holding it names it
+
+# Character n-grams shorter than this (spaces aside) say too little to be shown as evidence.
+MIN_CHAR_GRAM = 3
+
+
+@dataclass(frozen=True)
+class EvidenceTable:
+    """Per feature column, the id of the word it names (or a code above); words by id."""
+
+    fixed: np.ndarray
+    words: list[str]
+    ids: dict[str, int]
+    char_block: slice
+    char_columns: object  # word -> its char n-gram columns inside the char block
+
+
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def evidence_table(features: Pipeline) -> EvidenceTable:
+    """Return the evidence table of a fitted ``features.make_features`` pipeline (cached)."""
+    vectorize = features.named_steps["vectorize"]
+    table = _TABLES.get(vectorize)
+    if table is None:
+        table = _TABLES[vectorize] = _build_table(vectorize)
+    return table
+
+
+def _build_table(vectorize) -> EvidenceTable:
+    blocks = {name: (transformer, vectorize.output_indices_[name])
+              for name, transformer, _ in vectorize.transformers_
+              if not isinstance(transformer, str)}
+    fixed = np.full(sum(b.stop - b.start for _, b in blocks.values()), NO_WORD, dtype=np.int64)
+    ids: dict[str, int] = {}
+    for name, (vectorizer, block) in blocks.items():
+        for gram, column in vectorizer.vocabulary_.items():
+            word = _fixed_word(name, gram)
+            if word is None:
+                fixed[block.start + column] = CHAR_GRAM if _showable(gram) else NO_WORD
+            else:
+                fixed[block.start + column] = ids.setdefault(word, len(ids))
+    chars, char_block = blocks.get("chars", (None, slice(0, 0)))
+    return EvidenceTable(fixed=fixed, words=list(ids), ids=ids, char_block=char_block,
+                         char_columns=char_columns_reader(chars) if chars is not None else None)
+
+
+def _fixed_word(block: str, gram: str) -> str | None:
+    """Return the words a word n-gram or head token names; None for a character n-gram."""
+    if block == "words":
+        return gram
+    if block == "heads":
+        return gram.split("=", 1)[1].replace("_", " ")
+    return None
+
+
+def _showable(gram: str) -> bool:
+    return len(gram.strip()) >= MIN_CHAR_GRAM
+
+
+def word_ids(table: EvidenceTable, rows: np.ndarray, features: np.ndarray,
+             normalized: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Return, per (row, feature) entry, the id of the word naming it (negative for none),
+    and the words by id.
+
+    ``normalized`` holds the normalized text of every row. Words of the table keep their
+    ids; words only character n-grams name get ids after them, so one word found through
+    several features is one id.
+    """
+    ids = table.fixed[features]
+    char = np.flatnonzero(ids == CHAR_GRAM)
+    extra: dict[str, int] = {}
+    if len(char):
+        ids[char] = _char_word_ids(table, rows[char], features[char] - table.char_block.start,
+                                   normalized, extra)
+    return ids, (table.words + list(extra) if extra else table.words)
+
+
+def _char_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarray,
+                   normalized: list[str], extra: dict[str, int]) -> np.ndarray:
+    """Return the id of the first word of each row whose character n-grams hold the column."""
+    held: list[int] = []  # char block columns of every (row, word), in word order
+    counts: list[int] = []
+    entry_rows: list[int] = []
+    entry_ids: list[int] = []
+    first_new = len(table.words)
+    for row in np.unique(rows).tolist():
+        for word in normalized[row].split():
+            columns_of_word = table.char_columns(word)
+            held.extend(columns_of_word)
+            counts.append(len(columns_of_word))
+            entry_rows.append(row)
+            found = table.ids.get(word)
+            entry_ids.append(found if found is not None
+                             else extra.setdefault(word, first_new + len(extra)))
+    width = len(table.fixed) + 1
+    keys = (np.repeat(np.asarray(entry_rows, dtype=np.int64), counts) * width
+            + np.asarray(held, dtype=np.int64))
+    # np.unique's index is each key's first occurrence: the earliest word holding the n-gram.
+    unique, first = np.unique(keys, return_index=True)
+    owner = np.repeat(np.asarray(entry_ids, dtype=np.int64), counts)[first]
+    wanted = rows.astype(np.int64) * width + columns
+    at = np.minimum(np.searchsorted(unique, wanted), max(len(unique) - 1, 0))
+    hit = unique[at] == wanted if len(unique) else np.zeros(len(wanted), dtype=bool)
+    return np.where(hit, owner[at] if len(unique) else NO_WORD, NO_WORD)
