@@ -54,13 +54,13 @@ def test_fit_learns_classes_and_probabilities_sum_to_one():
     proba = model.predict_proba(["TRUCK DRIVERS", "cook"])
     assert np.allclose(proba.sum(axis=1), 1.0)
     assert list(model.predict(["TRUCK DRIVERS", "cook"])) == ["53-3032.00", "35-2014.00"]
-    assert model.scale_ == (0.0, 0.0, 0.0)  # too few texts to hold any out
+    assert model.scale_ == (0.0, 0.0, 0.0, 0.0)  # too few texts to hold any out
 
 
 def test_calibration_split_holds_out_texts():
     model = OccupationClassifier(calibration_share=0.2, min_df=1).fit(
         [f"{t} {i}" for i, t in enumerate(TEXTS * 4)], LABELS * 4)
-    assert model.scale_ != (0.0, 0.0, 0.0)
+    assert model.scale_ != (0.0, 0.0, 0.0, 0.0)
 
 
 def test_init_stores_params_only_and_clones():
@@ -151,8 +151,31 @@ def test_softmax_regression_joins_the_title_logits():
     assert model.scale_[2] >= 0.0  # its weight against the cosines, fitted on held-out texts
     features = model.featurize(["truck driver"])
     assert np.any(model._linear_logits(features) != 0.0)
-    model.pipeline_.named_steps["model"].neighbor_max_nnz = 1  # every text is now long
-    assert np.all(model._linear_logits(features) == 0.0)  # long texts: centroids alone
+    # Every training text is a title, so there is no long-text regression: a text of more
+    # than TITLE_WORDS words gets the centroids alone.
+    assert model.long_linear_ is None
+    long_text = model.featurize(["truck driver delivery tractor trailer line cook prep short "
+                                 "order cashier checkout store 1 2 3"])
+    assert np.all(model._linear_logits(long_text) == 0.0)
+
+
+def test_long_texts_get_their_own_regression():
+    duties = {"53-3032.00": "drive a truck on long routes and load the trailer at the dock",
+              "35-2014.00": "prepare food on the grill and keep the kitchen line clean",
+              "41-2011.00": "ring up sales at the register and count the cash drawer"}
+    texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 4)]
+    texts += [f"{duties[code]} shift {i}" for i, code in enumerate(LABELS * 4)]
+    model = OccupationClassifier(calibration_share=0.2, min_df=1).fit(texts, LABELS * 8)
+    assert model.long_linear_ is not None
+    assert len(model.scale_) == 4 and model.scale_[3] >= 0.0
+    features = model.featurize(["we drive a truck on long routes and load the trailer daily",
+                                "truck driver"])
+    logits = model._linear_logits(features)
+    long_logits = model.long_linear_.logits(features[:1], check_input=False)
+    assert np.allclose(logits[0], long_logits[0])  # the long row: the long-text regression
+    assert np.allclose(logits[1], model.linear_.logits(features[1:], check_input=False)[0])
+    assert model.predict(["we drive a truck on long routes and load the trailer daily"])[0] \
+        == "53-3032.00"
 
 
 def test_softmax_regression_can_be_disabled():

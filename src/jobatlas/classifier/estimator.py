@@ -55,13 +55,16 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     (``SpecificCentroidClassifier``), blended for short texts with a nearest-title vote.
     Short texts (titles) also get the logits of a softmax regression trained on the short
     training texts (``SupportSoftmaxClassifier``): it learns which n-grams separate similar
-    occupations, which neither centroids nor the nearest title can.
+    occupations, which neither centroids nor the nearest title can. Longer texts get those
+    of a second regression trained on the long training texts (task statements,
+    descriptions): the words of duties, as postings and resumes use them.
     The class logits are the cosines times an inverse temperature that depends on text
     length (``exp(a + b * log(1 + n_features))``: a long text has small, close cosines, a
-    title large, spread-out ones) plus, for short texts, ``g`` times the regression logits;
-    probabilities are their softmax. Then the top probability is mapped through an isotonic
-    regression of "was the top class right" on it, separately for short and long texts, and
-    the other classes share the rest in proportion. ``a``, ``b``, ``g`` and the isotonic
+    title large, spread-out ones) plus ``g_short`` or ``g_long`` times the logits of the
+    text's regression; probabilities are their softmax. Then the top probability is mapped
+    through an isotonic regression of "was the top class right" on it, separately for short
+    and long texts, and the other classes share the rest in proportion. ``a``, ``b``, the
+    ``g`` weights and the isotonic
     maps are fitted on a slice of the training texts held out of a first fit (grouped by
     their last two words), so the blend and the scores are tuned on texts the model has
     not seen.
@@ -81,7 +84,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     power : float, default=4.0
         Sharpness of the class-specificity weighting of features.
     linear_epochs : int, default=2
-        Passes of the softmax regression over the short training texts (0 disables it).
+        Passes of each softmax regression over its training texts (0 disables both).
     calibration_share : float, default=0.1
         Share of texts held out of the first fit to calibrate the scores.
     calibration_grouping : {"text", "head"}, default="head"
@@ -97,11 +100,14 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     pipeline_ : sklearn.pipeline.Pipeline
         The fitted features-plus-model pipeline.
     linear_ : SupportSoftmaxClassifier or None
-        The softmax regression on short texts; ``None`` when disabled or when too few texts
-        were held out to weigh it against the cosines.
+        The softmax regression on short texts (at most ``TITLE_WORDS`` words); ``None`` when
+        disabled or when too few texts were held out to weigh it against the cosines.
+    long_linear_ : SupportSoftmaxClassifier or None
+        The same on longer texts (task statements, descriptions), for postings, resumes and
+        a worker's own words; ``None`` as above or when there are no long training texts.
     scale_ : tuple of float
-        ``(a, b, g)``: the length-dependent inverse temperature and the weight of the
-        regression logits.
+        ``(a, b, g_short, g_long)``: the length-dependent inverse temperature and the weights
+        of the two regressions' logits.
     calibrators_ : dict of {bool: IsotonicRegression or None}
         Map of the top probability to the chance it is right, for short (``True``) and long
         texts; ``None`` where too few held-out texts of that length existed.
@@ -185,9 +191,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         features = pipeline.named_steps["features"].fit_transform(texts).tocsr()
         model = pipeline.named_steps["model"]
         self.pipeline_ = pipeline
-        self.scale_ = (0.0, 0.0, 0.0)
+        self.scale_ = (0.0, 0.0, 0.0, 0.0)
         self.calibrators_ = {True: None, False: None}
-        self.linear_ = None
+        self.linear_ = self.long_linear_ = None
         fit_idx, cal_idx = self._calibration_split(texts, y)
         # Near-duplicate search covers title-length texts only, not task sentences.
         short = np.array([len(t.split()) <= TITLE_WORDS for t in texts])
@@ -197,17 +203,21 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
                       neighbor_mask=short[fit_idx], neighbor_features=columns)
             self.linear_ = self._fit_linear(features[fit_idx], y[fit_idx], weights[fit_idx],
                                             short[fit_idx])
+            self.long_linear_ = self._fit_linear(features[fit_idx], y[fit_idx],
+                                                 weights[fit_idx], ~short[fit_idx])
             self.scale_ = self._fit_scale(features[cal_idx], y[cal_idx])
             self.calibrators_ = self._fit_calibrators(features[cal_idx], y[cal_idx])
         model.fit(features, y, sample_weight=weights, neighbor_mask=short,
                   neighbor_features=columns)
         if self.linear_ is not None:
             self.linear_ = self._fit_linear(features, y, weights, short)
+        if self.long_linear_ is not None:
+            self.long_linear_ = self._fit_linear(features, y, weights, ~short)
         return self
 
-    def _fit_linear(self, features, y, weights, short):
-        """Return the softmax regression fitted on the short texts, or None if it cannot be."""
-        rows = np.flatnonzero(short & (weights > 0))
+    def _fit_linear(self, features, y, weights, rows_mask):
+        """Return a softmax regression fitted on the masked texts, or None if it cannot be."""
+        rows = np.flatnonzero(rows_mask & (weights > 0))
         if self.linear_epochs <= 0 or len(np.unique(y[rows])) < 2:
             return None
         linear = SupportSoftmaxClassifier(epochs=self.linear_epochs,
@@ -229,26 +239,34 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         cal_idx = cal_idx[np.isin(y[cal_idx], y[fit_idx])]
         return fit_idx, cal_idx
 
-    def _fit_scale(self, features, y) -> tuple[float, float, float]:
-        """Return ``(a, b, g)`` minimizing the log loss of the held-out texts ``features``."""
+    def _fit_scale(self, features, y) -> tuple[float, float, float, float]:
+        """Return ``(a, b, g_short, g_long)`` minimizing the log loss of the held-out texts."""
         cosines = self._cosines(features)
         linear = self._linear_logits(features)
+        short = self._is_title(features)
         length = _log_length(features)
         rows, columns = np.arange(len(y)), np.searchsorted(self.classes_, y)
 
         def nll(params: np.ndarray) -> tuple[float, np.ndarray]:
             scale = np.exp(params[0] + params[1] * length)
-            logits = cosines * scale[:, None] + params[2] * linear
+            weight = np.where(short, params[2], params[3])
+            logits = cosines * scale[:, None] + weight[:, None] * linear
             residual = softmax(logits, axis=1)
             loss = -np.log(np.maximum(residual[rows, columns], 1e-300)).mean()
             residual[rows, columns] -= 1.0
-            # d logits / d a = scale * cosines; d / d b = length * that; d / d g = linear.
+            # d logits / d a = scale * cosines; d / d b = length * that; d / d g = linear
+            # on the rows that regression scores.
             by_scale = (residual * cosines).sum(axis=1) * scale
-            grad = [by_scale.mean(), (by_scale * length).mean(), (residual * linear).sum(1).mean()]
+            by_weight = (residual * linear).sum(axis=1)
+            grad = [by_scale.mean(), (by_scale * length).mean(),
+                    np.where(short, by_weight, 0.0).sum() / len(y),
+                    np.where(short, 0.0, by_weight).sum() / len(y)]
             return float(loss), np.array(grad)
 
-        bounds = [(None, None), (None, None), (0.0, None if self.linear_ is not None else 0.0)]
-        result = minimize(nll, x0=np.array([3.0, 0.0, 0.0]), jac=True, method="L-BFGS-B",
+        bounds = [(None, None), (None, None),
+                  (0.0, None if self.linear_ is not None else 0.0),
+                  (0.0, None if self.long_linear_ is not None else 0.0)]
+        result = minimize(nll, x0=np.array([3.0, 0.0, 0.0, 0.0]), jac=True, method="L-BFGS-B",
                           bounds=bounds)
         return tuple(float(v) for v in result.x)
 
@@ -265,6 +283,21 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
                 calibrators[kind] = IsotonicRegression(
                     y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(top[mask], right[mask])
         return calibrators
+
+    def _is_title(self, features) -> np.ndarray:
+        """Flag rows of at most ``TITLE_WORDS`` words, as the regressions were split in fit.
+
+        Told from the word n-gram block: k distinct words make at most 2k - 1 unigrams and
+        bigrams. (Near-duplicate search and calibration split at ``neighbor_max_nnz``
+        features instead, which a 15-word task sentence does not reach.)
+        """
+        block = self.pipeline_.named_steps["features"].named_steps[
+            "vectorize"].output_indices_["words"]
+        matrix = sp.csr_matrix(features)
+        inside = (matrix.indices >= block.start) & (matrix.indices < block.stop)
+        rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+        words = np.bincount(rows[inside], minlength=matrix.shape[0])
+        return words <= 2 * TITLE_WORDS - 1
 
     def _is_short(self, features) -> np.ndarray:
         limit = self.pipeline_.named_steps["model"].neighbor_max_nnz
@@ -286,8 +319,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         features = _as_csr(features)
         scores = self._cosines(features)
         scores *= self._inverse_temperature(features)[:, None]
-        if self.scale_[2]:
-            self._add_linear(scores, features, self.scale_[2])
+        self._add_linear(scores, features, self.scale_[2:])
         return scores
 
     def _cosines(self, features) -> np.ndarray:
@@ -298,28 +330,21 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         return self._all_classes(np.asarray(scores, dtype=np.float64), model.classes_, 0.0)
 
     def _linear_logits(self, features) -> np.ndarray:
-        """Return the regression logits of short texts, zero for long ones and without it."""
+        """Return each row's regression logits (short and long texts each have their own
+        regression), zero where that regression is absent."""
         out = np.zeros((features.shape[0], len(self.classes_)))
-        self._add_linear(out, features, 1.0)
+        self._add_linear(out, features, (1.0, 1.0))
         return out
 
-    def _add_linear(self, scores, features, weight: float) -> None:
-        """Add ``weight`` times the regression logits of the short rows to ``scores``."""
-        rows = np.flatnonzero(self._is_short(features))
-        if self.linear_ is None or not len(rows):
-            return
-        every = len(rows) == features.shape[0]  # a batch of titles: no row copies
-        if every and len(self.linear_.classes_) == len(self.classes_):
-            self.linear_.add_logits(features, scores, weight)
-            return
-        logits = self.linear_.logits(features if every else features[rows], check_input=False)
-        # A class the regression never saw ranks below all it saw.
-        logits = self._all_classes(logits, self.linear_.classes_, logits.min() - 1.0)
-        logits *= weight
-        if every:
-            scores += logits
-        else:
-            scores[rows] += logits
+    def _add_linear(self, scores, features, weights) -> None:
+        """Add to ``scores`` the regression logits of short rows times ``weights[0]`` and of
+        long rows times ``weights[1]``."""
+        short = self._is_title(features)
+        for kind, linear, weight in ((True, self.linear_, weights[0]),
+                                     (False, self.long_linear_, weights[1])):
+            rows = np.flatnonzero(short == kind)
+            if linear is not None and weight and len(rows):
+                _add_rows(scores, features, rows, linear, self.classes_, weight)
 
     def _all_classes(self, scores, known, fill) -> np.ndarray:
         """Return ``scores`` over ``known`` classes widened to ``classes_`` with ``fill``."""
@@ -435,6 +460,25 @@ def _rank_in_group(group: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.diff(group, prepend=group[0] - 1))
     return np.arange(len(group)) - np.repeat(starts, np.diff(starts, append=len(group)))
+
+
+def _add_rows(scores, features, rows, linear, classes, weight: float) -> None:
+    """Add ``weight`` times the logits of regression ``linear`` for ``rows`` to ``scores``."""
+    every = len(rows) == features.shape[0]  # a batch of titles: no row copies
+    if every and len(linear.classes_) == len(classes):
+        linear.add_logits(features, scores, weight)
+        return
+    logits = linear.logits(features if every else features[rows], check_input=False)
+    if len(linear.classes_) != len(classes):
+        # A class the regression never saw ranks below all it saw.
+        full = np.full((logits.shape[0], len(classes)), logits.min() - 1.0)
+        full[:, np.searchsorted(classes, linear.classes_)] = logits
+        logits = full
+    logits *= weight
+    if every:
+        scores += logits
+    else:
+        scores[rows] += logits
 
 
 def _softmax_rows(scores: np.ndarray) -> np.ndarray:
