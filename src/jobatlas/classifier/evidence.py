@@ -10,6 +10,7 @@ lookup per word, not a substring search per (text, n-gram).
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,27 +101,30 @@ def word_ids(table: EvidenceTable, rows: np.ndarray, features: np.ndarray,
 def _char_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarray,
                    normalized: list[str], extra: dict[str, int]) -> np.ndarray:
     """Return the id of the first word of each row whose character n-grams hold the column."""
-    held: list[int] = []  # char block columns of every (row, word), in word order
-    counts: list[int] = []
-    entry_rows: list[int] = []
-    entry_ids: list[int] = []
-    first_new = len(table.words)
-    for row in np.unique(rows).tolist():
-        for word in normalized[row].split():
-            columns_of_word = table.char_columns(word)
-            held.extend(columns_of_word)
-            counts.append(len(columns_of_word))
-            entry_rows.append(row)
-            found = table.ids.get(word)
-            entry_ids.append(found if found is not None
-                             else extra.setdefault(word, first_new + len(extra)))
     width = len(table.fixed) + 1
-    keys = (np.repeat(np.asarray(entry_rows, dtype=np.int64), counts) * width
-            + np.asarray(held, dtype=np.int64))
-    # np.unique's index is each key's first occurrence: the earliest word holding the n-gram.
-    unique, first = np.unique(keys, return_index=True)
-    owner = np.repeat(np.asarray(entry_ids, dtype=np.int64), counts)[first]
-    wanted = rows.astype(np.int64) * width + columns
-    at = np.minimum(np.searchsorted(unique, wanted), max(len(unique) - 1, 0))
-    hit = unique[at] == wanted if len(unique) else np.zeros(len(wanted), dtype=bool)
-    return np.where(hit, owner[at] if len(unique) else NO_WORD, NO_WORD)
+    unique, inverse = np.unique(rows.astype(np.int64) * width + columns, return_inverse=True)
+    unique_rows, unique_columns = (unique // width).tolist(), (unique % width).tolist()
+    found_at: list[int] = []
+    found_id: list[int] = []
+    start = 0
+    while start < len(unique):
+        row = unique_rows[start]
+        stop = bisect_right(unique_rows, row, lo=start)
+        # The columns still looked for in this row, each with its place in ``unique``.
+        wanted = dict(zip(unique_columns[start:stop], range(start, stop), strict=True))
+        # Words in order of first use, so the earliest word holding an n-gram names it; a
+        # set intersection per word (at C speed) instead of a search per n-gram.
+        for word in dict.fromkeys(normalized[row].split()):
+            held = wanted.keys() & table.char_columns(word)
+            if held:
+                word_id = table.ids.get(word)
+                if word_id is None:
+                    word_id = extra.setdefault(word, len(table.words) + len(extra))
+                found_at.extend(wanted.pop(column) for column in held)
+                found_id.extend([word_id] * len(held))
+                if not wanted:
+                    break
+        start = stop
+    owner = np.full(len(unique), NO_WORD, dtype=np.int64)
+    owner[np.asarray(found_at, dtype=np.int64)] = found_id
+    return owner[inverse.ravel()]
