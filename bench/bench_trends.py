@@ -6,7 +6,8 @@
    postings in PostgreSQL (a throwaway database; rows made by SQL ``generate_series``).
 3. Latency of the trends API on that database (Flask test client, in process).
 
-Run: ``.venv/bin/python -m bench.bench_trends [--postings 1000000] [--skip-backtest]``.
+Run: ``.venv/bin/python -m bench.bench_trends [--postings 1000000] [--skip-backtest]``;
+``--api-only --database-url <refreshed database>`` times the API alone.
 Old against new code on two copies of one refreshed database: ``PYTHONPATH=<old checkout>/src
 python -m bench.bench_trends --increment-only --database-url <copy>`` for each (same crawl).
 ``--no-docs`` prints the figures instead of rewriting the Trends section of docs/benchmarks.md.
@@ -281,10 +282,20 @@ def time_growth(engine) -> dict:
 
 
 def time_api(url: str, requests: int = 200) -> dict:
-    """Return p50/p95 latency (ms) of the trends API endpoints on the generated database."""
+    """Return p50/p95 latency (ms) of the trends API endpoints on the generated database.
+
+    The per-occupation endpoints fit a forecast per series on first request (cached per
+    process), so each starts from an empty cache and walks through the largest occupations:
+    with as many occupations as requests, every request fits its forecasts afresh.
+    """
+    from sqlalchemy import text
+
     from jobatlas.config import Settings
+    from jobatlas.storage import make_engine
+    from jobatlas.trends import report
     from jobatlas.web import create_app
 
+    current_growth(url)
     settings = Settings(database_url=url)
     app = create_app(
         {
@@ -296,36 +307,72 @@ def time_api(url: str, requests: int = 200) -> dict:
         }
     )
     client = app.test_client()
-    client.get("/api/v1/trends/occupations")  # load reference data and geography once
-    from sqlalchemy import text
-
-    from jobatlas.storage import make_engine
-
+    # Loads reference data and geography once; its rows name the occupations with data.
+    rows = client.get("/api/v1/trends/occupations").get_json()["rows"]
+    codes = [r["code"] for r in sorted(rows, key=lambda r: (-(r["recent"] or 0), r["code"]))]
     engine = make_engine(url)
     with engine.connect() as connection:  # areas that hold postings in this database
         found = connection.execute(text("SELECT DISTINCT area FROM postings")).scalars().all()
     engine.dispose()
     areas = [a for a in AREAS if a in set(found)] or sorted(a for a in found if a)[:40]
+    states = sorted({AREAS[a] for a in areas if a in AREAS}) or ["CA"]
+    log.info("API: %d occupations with data, %d areas in turn", len(codes), len(areas))
     urls = {
         "occupations (nation, detailed)": lambda i: "/api/v1/trends/occupations",
         "occupations (area, detailed)": lambda i: (
             f"/api/v1/trends/occupations?area={areas[i % len(areas)]}"
         ),
         "trends page (area)": lambda i: f"/trends?area={areas[i % len(areas)]}",
+        "occupation series + forecast (nation)": lambda i: (
+            f"/api/v1/trends/occupations/{codes[i % len(codes)]}"
+        ),
+        "occupation series + forecast (area and nation)": lambda i: (
+            f"/api/v1/trends/occupations/{codes[i % len(codes)]}?area={areas[i % len(areas)]}"
+        ),
+        # States hold more postings than areas: more of their series get a model fit.
+        "occupation series + forecast (state and nation)": lambda i: (
+            f"/api/v1/trends/occupations/{codes[i % len(codes)]}?state={states[i % len(states)]}"
+        ),
+        "occupation page (area and nation)": lambda i: (
+            f"/trends/occupations/{codes[i % len(codes)]}?area={areas[i % len(areas)]}"
+        ),
     }
     out = {}
     for name, make in urls.items():
-        times = []
+        report._forecast.cache_clear()  # measure fitting, not the per-process cache
+        times, methods = [], {}
         for i in range(requests):
             started = time.perf_counter()
             response = client.get(make(i))
             times.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 raise RuntimeError(f"{make(i)} answered {response.status_code}: {response.data}")
+            for block in (response.get_json(silent=True) or {}).get("places", []):
+                method = (block["forecast"] or {}).get("method", "no data")
+                methods[method] = methods.get(method, 0) + 1
         times.sort()
         out[name] = {"p50": statistics.median(times), "p95": times[int(0.95 * len(times)) - 1]}
+        if methods:
+            out[name]["forecasts"] = methods
     app.extensions["jobatlas"].database().dispose()
     return out
+
+
+def current_growth(url: str) -> None:
+    """Store growth at today's end week unless it is there (pages read it, else recompute it).
+
+    ``time_increment`` ends with a refresh dated a week ahead, which stores growth at a week
+    the app, asking with today's date, does not use yet.
+    """
+    from jobatlas.storage import make_engine
+    from jobatlas.trends.growth_store import growth_is_current, write_growth
+
+    today = datetime.now(UTC).date()
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        if not growth_is_current(connection, today):
+            log.info("storing growth at today's end week: %d rows", write_growth(connection, today))
+    engine.dispose()
 
 
 def _throwaway_pg():
@@ -469,6 +516,11 @@ def main() -> None:
     parser.add_argument("--increment-only", action="store_true",
                         help="with --database-url (refreshed already): add a crawl, time the "
                         "incremental refresh, print its figures as JSON")  # fmt: skip
+    parser.add_argument(
+        "--api-only",
+        action="store_true",
+        help="with --database-url (refreshed already): time the API only",
+    )
     parser.add_argument("--no-docs", action="store_true",
                         help="print the figures as JSON instead of rewriting the Trends "
                         "section of docs/benchmarks.md")  # fmt: skip
@@ -476,6 +528,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     if args.increment_only:
         print(json.dumps(time_increment(args.database_url)))
+        return
+    if args.api_only:
+        print(json.dumps(time_api(args.database_url, args.requests)))
         return
     backtest = None if args.skip_backtest else run_backtest()
     if backtest:
