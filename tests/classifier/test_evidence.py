@@ -92,3 +92,20 @@ def test_softmax_rows_equals_scipy_bit_for_bit():
     scores = np.random.default_rng(0).normal(size=(50, 30)) * 20
     expected = softmax(scores, axis=1)
     assert (_softmax_rows(scores.copy()) == expected).all()
+
+
+def test_long_and_short_texts_find_the_same_words():
+    from jobatlas.classifier import evidence
+
+    model = _model()
+    table = evidence_table(model.pipeline_.named_steps["features"])
+    text = "trucker truck driver " + "cashier at the checkout of a store " * 8  # 300 chars
+    assert len(text) > evidence.SHORT_TEXT_CHARS
+    columns = np.array([_column(model, "chars", gram)
+                        for gram in ("ruck", "ruck ", "driv", "ashi", "hier")])
+    rows = np.zeros(len(columns), dtype=np.int64)
+    searched = evidence._searched_word_ids(table, rows, columns, [text], {})
+    gathered = evidence._gathered_word_ids(table, rows, columns, [text], {})
+    assert searched.tolist() == gathered.tolist()
+    ids, words = word_ids(table, rows, columns, [text])
+    assert [words[i] for i in ids] == ["trucker", "truck", "driver", "cashier", "cashier"]

@@ -25,6 +25,10 @@ CHAR_GRAM = -2  # a character n-gram: the input word holding it names it
 # Character n-grams shorter than this (spaces aside) say too little to be shown as evidence.
 MIN_CHAR_GRAM = 3
 
+# Normalized texts up to this long (a title, a resume's job line) have their words' n-grams
+# gathered; longer ones are searched (see _char_word_ids).
+SHORT_TEXT_CHARS = 120
+
 
 @dataclass(frozen=True)
 class EvidenceTable:
@@ -100,7 +104,23 @@ def word_ids(table: EvidenceTable, rows: np.ndarray, features: np.ndarray,
 
 def _char_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarray,
                    normalized: list[str], extra: dict[str, int]) -> np.ndarray:
-    """Return the id of the first word of each row whose character n-grams hold the column."""
+    """Return the id of the first word of each row whose character n-grams hold the column.
+
+    A title's few words are gathered with all their n-grams in arrays (twice as fast on a
+    batch of titles); a resume's hundreds of words are searched for the wanted n-grams only.
+    """
+    long_row = np.array([len(text) > SHORT_TEXT_CHARS for text in normalized], dtype=bool)
+    long_pair = long_row[rows]
+    out = np.empty(len(rows), dtype=np.int64)
+    for mask, find in ((~long_pair, _gathered_word_ids), (long_pair, _searched_word_ids)):
+        if mask.any():
+            out[mask] = find(table, rows[mask], columns[mask], normalized, extra)
+    return out
+
+
+def _searched_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarray,
+                       normalized: list[str], extra: dict[str, int]) -> np.ndarray:
+    """``_char_word_ids`` for long texts: only the wanted n-grams are looked for."""
     width = len(table.fixed) + 1
     unique, inverse = np.unique(rows.astype(np.int64) * width + columns, return_inverse=True)
     unique_rows, unique_columns = (unique // width).tolist(), (unique % width).tolist()
@@ -128,3 +148,32 @@ def _char_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarray,
     owner = np.full(len(unique), NO_WORD, dtype=np.int64)
     owner[np.asarray(found_at, dtype=np.int64)] = found_id
     return owner[inverse.ravel()]
+
+
+def _gathered_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarray,
+                       normalized: list[str], extra: dict[str, int]) -> np.ndarray:
+    """``_char_word_ids`` for short texts: every word's n-gram columns, gathered in arrays."""
+    held: list[int] = []  # char block columns of every (row, word), in word order
+    counts: list[int] = []
+    entry_rows: list[int] = []
+    entry_ids: list[int] = []
+    first_new = len(table.words)
+    for row in np.unique(rows).tolist():
+        for word in normalized[row].split():
+            columns_of_word = table.char_columns(word)
+            held.extend(columns_of_word)
+            counts.append(len(columns_of_word))
+            entry_rows.append(row)
+            found = table.ids.get(word)
+            entry_ids.append(found if found is not None
+                             else extra.setdefault(word, first_new + len(extra)))
+    width = len(table.fixed) + 1
+    keys = (np.repeat(np.asarray(entry_rows, dtype=np.int64), counts) * width
+            + np.asarray(held, dtype=np.int64))
+    # np.unique's index is each key's first occurrence: the earliest word holding the n-gram.
+    unique, first = np.unique(keys, return_index=True)
+    owner = np.repeat(np.asarray(entry_ids, dtype=np.int64), counts)[first]
+    wanted = rows.astype(np.int64) * width + columns
+    at = np.minimum(np.searchsorted(unique, wanted), max(len(unique) - 1, 0))
+    hit = unique[at] == wanted if len(unique) else np.zeros(len(wanted), dtype=bool)
+    return np.where(hit, owner[at] if len(unique) else NO_WORD, NO_WORD)
