@@ -344,7 +344,22 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
                                      (False, self.long_linear_, weights[1])):
             rows = np.flatnonzero(short == kind)
             if linear is not None and weight and len(rows):
-                _add_rows(scores, features, rows, linear, self.classes_, weight)
+                self._add_regression(scores, features, rows, linear, weight)
+
+    def _add_regression(self, scores, features, rows, linear, weight: float) -> None:
+        """Add ``weight`` times the logits of regression ``linear`` for ``rows`` to ``scores``."""
+        every = len(rows) == features.shape[0]  # a batch of titles: no row copies
+        if every and len(linear.classes_) == len(self.classes_):
+            linear.add_logits(features, scores, weight)
+            return
+        logits = linear.logits(features if every else features[rows], check_input=False)
+        # A class the regression never saw ranks below all it saw.
+        logits = self._all_classes(logits, linear.classes_, logits.min() - 1.0)
+        logits *= weight
+        if every:
+            scores += logits
+        else:
+            scores[rows] += logits
 
     def _all_classes(self, scores, known, fill) -> np.ndarray:
         """Return ``scores`` over ``known`` classes widened to ``classes_`` with ``fill``."""
@@ -460,25 +475,6 @@ def _rank_in_group(group: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.diff(group, prepend=group[0] - 1))
     return np.arange(len(group)) - np.repeat(starts, np.diff(starts, append=len(group)))
-
-
-def _add_rows(scores, features, rows, linear, classes, weight: float) -> None:
-    """Add ``weight`` times the logits of regression ``linear`` for ``rows`` to ``scores``."""
-    every = len(rows) == features.shape[0]  # a batch of titles: no row copies
-    if every and len(linear.classes_) == len(classes):
-        linear.add_logits(features, scores, weight)
-        return
-    logits = linear.logits(features if every else features[rows], check_input=False)
-    if len(linear.classes_) != len(classes):
-        # A class the regression never saw ranks below all it saw.
-        full = np.full((logits.shape[0], len(classes)), logits.min() - 1.0)
-        full[:, np.searchsorted(classes, linear.classes_)] = logits
-        logits = full
-    logits *= weight
-    if every:
-        scores += logits
-    else:
-        scores[rows] += logits
 
 
 def _softmax_rows(scores: np.ndarray) -> np.ndarray:

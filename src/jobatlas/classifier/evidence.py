@@ -102,6 +102,12 @@ def word_ids(table: EvidenceTable, rows: np.ndarray, features: np.ndarray,
     return ids, (table.words + list(extra) if extra else table.words)
 
 
+def _id_of(table: EvidenceTable, word: str, extra: dict[str, int]) -> int:
+    """Return a word's id: its table id, else one in ``extra`` after all the table's."""
+    found = table.ids.get(word)
+    return found if found is not None else extra.setdefault(word, len(table.words) + len(extra))
+
+
 def _char_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarray,
                    normalized: list[str], extra: dict[str, int]) -> np.ndarray:
     """Return the id of the first word of each row whose character n-grams hold the column.
@@ -137,9 +143,7 @@ def _searched_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarr
         for word in dict.fromkeys(normalized[row].split()):
             held = wanted.keys() & table.char_columns(word)
             if held:
-                word_id = table.ids.get(word)
-                if word_id is None:
-                    word_id = extra.setdefault(word, len(table.words) + len(extra))
+                word_id = _id_of(table, word, extra)
                 found_at.extend(wanted.pop(column) for column in held)
                 found_id.extend([word_id] * len(held))
                 if not wanted:
@@ -157,16 +161,13 @@ def _gathered_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarr
     counts: list[int] = []
     entry_rows: list[int] = []
     entry_ids: list[int] = []
-    first_new = len(table.words)
     for row in np.unique(rows).tolist():
         for word in normalized[row].split():
             columns_of_word = table.char_columns(word)
             held.extend(columns_of_word)
             counts.append(len(columns_of_word))
             entry_rows.append(row)
-            found = table.ids.get(word)
-            entry_ids.append(found if found is not None
-                             else extra.setdefault(word, first_new + len(extra)))
+            entry_ids.append(_id_of(table, word, extra))
     width = len(table.fixed) + 1
     keys = (np.repeat(np.asarray(entry_rows, dtype=np.int64), counts) * width
             + np.asarray(held, dtype=np.int64))
