@@ -79,6 +79,25 @@ def test_bad_text_raises_input_error(occupation_engine, bad):
         occupation_engine.classify(bad)
 
 
+@pytest.mark.parametrize("text", ["司机", "Водитель грузовика"])
+def test_text_in_another_script_gets_a_clear_error(text):
+    with pytest.raises(InputError, match="Latin alphabet"):
+        check_text(text)
+
+
+def test_dotted_abbreviation_is_classified(occupation_engine):
+    assert occupation_engine.classify("C.N.A.")[0].soc == "31-1131"
+
+
+@pytest.mark.parametrize(("typo", "soc"), [("Forklft Drivr", "53-7051"),
+                                          ("Recieving Clerk", "43-5071"),
+                                          ("JANITORR", "37-2011")])
+def test_misspelled_title_is_classified_as_spelled_right(occupation_engine, typo, soc):
+    best = occupation_engine.classify(typo)[0]
+    assert best.soc == soc
+    assert not any("forklft" in words or "drivr" in words for words in best.evidence)
+
+
 def test_long_text_is_truncated():
     assert len(check_text("cook " * 50_000)) == MAX_CHARS
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from jobatlas.artifacts import artifact_path, load_artifact, model_version, save_artifact
 from jobatlas.classifier.estimator import OccupationClassifier
-from jobatlas.classifier.text import clean_markup, title_lines
+from jobatlas.classifier.text import clean_markup, fold_accents, title_lines
 from jobatlas.classifier.training import build_training_set, load_reference_texts, soc_of
 from jobatlas.config import Settings
 from jobatlas.reference.files import resolve_onet_dir
@@ -31,6 +31,7 @@ TITLE_LINE_WORDS = 10
 MAX_TITLE_LINES = 24
 _CHUNK = 2048
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 class InputError(ValueError):
@@ -69,8 +70,14 @@ def check_text(text: object) -> str:
     text = text[:MAX_CHARS]
     if "\x00" in text or _control_share(text) > 0.1:
         raise InputError("text looks like binary data, not language")
-    if not _WORD.search(clean_markup(text)):
+    cleaned = clean_markup(text)
+    if not _WORD.search(cleaned):
         raise InputError("text has no words to classify")
+    # The model reads English: letters of other scripts give it nothing to go on, and an
+    # answer from nothing would look like a real one.
+    if not _LATIN_WORD.search(fold_accents(cleaned)):
+        raise InputError("text has no words in the Latin alphabet; jobatlas reads English "
+                         "job text")
     return text
 
 

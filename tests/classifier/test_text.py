@@ -24,6 +24,13 @@ from jobatlas.classifier.text import normalize_text, singular, title_head, title
         ("CNAs needed", "certified nursing assistant needed"),
         ("Niñera / Café Cashier", "ninera cafe cashier"),
         ("ÉCOLE BUS DRIVER", "ecole bus driver"),
+        ("C.N.A.", "certified nursing assistant"),
+        ("R.N, L.P.N. wanted", "registered nurse licensed practical nurse wanted"),
+        ("E.M.T.-Basic", "emergency medical technician basic"),
+        ("Forewoman", "foreman"),
+        ("Foreperson / Foremen", "foreman foreman"),
+        ("Saleswomen and salespeople", "salesman and salesman"),
+        ("Handyperson", "handyman"),
     ],
 )
 def test_normalize_text(raw, expected):
@@ -45,6 +52,21 @@ def test_cached_expansions_keep_the_capitals_rule_of_each_text():
         assert normalize_text("NURSE OR TECH") == "nurse or technician"
         assert normalize_text("Nurse, OR") == "nurse operating room"
         assert normalize_text("ÉCOLE OR") == "ecole or"
+
+
+@pytest.mark.parametrize("text", ["women", "woman", "person", "people", "specimen",
+                                  "business acumen", "human resource", "omen"])
+def test_words_that_only_look_like_compounds_stay(text):
+    assert normalize_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Ph.D. chemist", "ph d chemist"), ("3.5 years", "3 5 year"),
+     ("j.doe@example.com", "j doe example com"), ("J. Smith", "j smith")],
+)
+def test_dots_that_are_not_initials_still_split_words(raw, expected):
+    assert normalize_text(raw) == expected
 
 
 @pytest.mark.parametrize(

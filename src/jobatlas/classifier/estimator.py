@@ -18,6 +18,7 @@ from jobatlas.classifier.centroid import SpecificCentroidClassifier
 from jobatlas.classifier.evidence import evidence_table, word_ids
 from jobatlas.classifier.features import TEXT, make_features, prepare, transform_prepared
 from jobatlas.classifier.linear import SupportSoftmaxClassifier
+from jobatlas.classifier.spelling import speller_for
 from jobatlas.classifier.text import normalize_text
 
 
@@ -105,6 +106,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     long_linear_ : SupportSoftmaxClassifier or None
         The same on longer texts (task statements, descriptions), for postings, resumes and
         a worker's own words; ``None`` as above or when there are no long training texts.
+    words_ : frozenset of str
+        Every word of the normalized training texts: an input word outside it (and outside
+        the word vocabulary) is taken for a typo and corrected (``spelling.Speller``).
     scale_ : tuple of float
         ``(a, b, g_short, g_long)``: the length-dependent inverse temperature and the weights
         of the two regressions' logits.
@@ -189,6 +193,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("OccupationClassifier needs at least 2 classes with positive weight")
         pipeline = self._make_pipeline()
         features = pipeline.named_steps["features"].fit_transform(texts).tocsr()
+        # Words of the training texts are never "corrected" as typos, however rare.
+        self.words_ = frozenset(word for text in texts for word in normalize_text(text).split())
         model = pipeline.named_steps["model"]
         self.pipeline_ = pipeline
         self.scale_ = (0.0, 0.0, 0.0, 0.0)
@@ -310,8 +316,10 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         takes them instead of normalizing every text again.
         """
         check_is_fitted(self, "pipeline_")
-        prepared = prepare(as_texts(X))
-        matrix = transform_prepared(self.pipeline_.named_steps["features"], prepared)
+        features = self.pipeline_.named_steps["features"]
+        words = features.named_steps["vectorize"].named_transformers_["words"]
+        prepared = prepare(as_texts(X), fix=speller_for(words, self.words_).correct)
+        matrix = transform_prepared(features, prepared)
         return (matrix, prepared[:, TEXT].tolist()) if return_normalized else matrix
 
     def scores_from_features(self, features) -> np.ndarray:

@@ -21,15 +21,19 @@ from jobatlas.classifier.text import normalize_text, title_head
 TEXT, HEAD = 0, 1
 
 
-def head_tokens(text: str, normalized: str | None = None) -> str:
+def head_tokens(text: str, normalized: str | None = None, fix=None) -> str:
     """Return tokens naming the last one and two words of a title's head ("h1=driver").
 
-    ``normalized`` is ``normalize_text(text)`` if the caller has it: a title that is its own
-    head (most are) is then not normalized twice.
+    ``normalized`` is ``normalize_text(text)`` if the caller has it (after ``fix``): a title
+    that is its own head (most are) is then not normalized twice. ``fix``, if given, is
+    applied to normalized text (spelling correction).
     """
     head = title_head(text)
-    words = (normalized if normalized is not None and head == text
-             else normalize_text(head)).split()[-2:]
+    if normalized is not None and head == text:
+        words = normalized.split()[-2:]
+    else:
+        head = normalize_text(head)
+        words = (fix(head) if fix is not None else head).split()[-2:]
     if not words:
         return ""
     tokens = [f"h1={words[-1]}"]
@@ -38,14 +42,19 @@ def head_tokens(text: str, normalized: str | None = None) -> str:
     return " ".join(tokens)
 
 
-def prepare(texts) -> np.ndarray:
-    """Return an (n, 2) object array: normalized text and head tokens of each input."""
+def prepare(texts, fix=None) -> np.ndarray:
+    """Return an (n, 2) object array: normalized text and head tokens of each input.
+
+    ``fix``, if given, maps normalized text to corrected text (``spelling.Speller.correct``
+    of a fitted model; training texts need none, their words are the vocabulary).
+    """
     texts = np.asarray(texts, dtype=object).ravel()
     out = np.empty((len(texts), 2), dtype=object)
     for i, text in enumerate(texts):
         text = str(text)
-        out[i, TEXT] = normalize_text(text)
-        out[i, HEAD] = head_tokens(text, out[i, TEXT])
+        normalized = normalize_text(text)
+        out[i, TEXT] = fix(normalized) if fix is not None else normalized
+        out[i, HEAD] = head_tokens(text, out[i, TEXT], fix)
     return out
 
 

@@ -14,6 +14,13 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#']*")
 _UNINFLECTED = ("ss", "us", "is", "ics", "news", "ous")
 _NON_LETTER = re.compile(r"[\W\d_]+")
 _HEAD_STOP = re.compile(r"\s*(?:\(|,|\s-\s|\s–\s|\||:).*$", re.S)
+# Initials written with dots ("C.N.A.", "R.N", "e.g."): single letters joined by dots.
+_DOTTED = re.compile(r"(?<![\w.])[A-Za-z](?:\.[A-Za-z])+\.?(?![\w])")
+# Gendered and neutral forms of one compound job word ("forewoman", "foreperson", "foremen"
+# are all "foreman"); the stem must be a word of its own, so "woman" or "omen" stay.
+_COMPOUND_FORM = re.compile(r"^([a-z]{3,}?)(?:woman|women|person|persons|people|men)$")
+_NOT_COMPOUNDS = frozenset({"abdomen", "albumen", "acumen", "bitumen", "cyclamen", "regimen",
+                            "specimen"})
 
 
 def clean_markup(text: str) -> str:
@@ -22,9 +29,16 @@ def clean_markup(text: str) -> str:
     text = _BLOCK_TAG.sub("\n", text)
     text = _TAG.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)
+    if "." in text:
+        text = _DOTTED.sub(_join_initials, text)
     if text.replace("\n", "").isprintable():  # the usual case, checked at C speed
         return text
     return "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+
+
+def _join_initials(match: re.Match) -> str:
+    # "C.N.A." reads as "CNA"; without this the letters fall apart into one-letter words.
+    return match.group().replace(".", "")
 
 
 def fold_accents(text: str) -> str:
@@ -59,7 +73,20 @@ def _expand(token: str, capitals_ok: bool) -> str:
     # Plural abbreviations: "RNs", "CNAs".
     if len(lower) > 2 and token[-1] == "s" and token[:-1].isupper() and lower[:-1] in ABBREVIATIONS:
         return ABBREVIATIONS[lower[:-1]]
-    return singular(lower)
+    return singular(compound_job_word(lower))
+
+
+def compound_job_word(word: str) -> str:
+    """Return the "-man" form of a gendered or neutral compound ("saleswoman", "foreperson",
+    "repairmen" -> "salesman", "foreman", "repairman"); other words unchanged.
+
+    Postings and resumes write every form, O*NET titles mostly one of them, so all forms
+    share one word and its n-grams.
+    """
+    match = _COMPOUND_FORM.match(word)
+    if match is None or word in _NOT_COMPOUNDS:
+        return word
+    return match.group(1) + "man"
 
 
 # Expanded form of each token seen, one table per capitals rule: a resume repeats its words,

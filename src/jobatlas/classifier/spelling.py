@@ -1,0 +1,104 @@
+"""Correct misspelled words of job text to the training vocabulary ("Forklft Opertor").
+
+A misspelled word matches no word n-gram and few character n-grams, so a title with a typo
+scores like a title the model has never seen. Each unknown word of five letters or more is
+replaced by the known word closest in optimal-string-alignment distance (an edit is one
+insertion, deletion, substitution or swap of neighbouring letters): at most one edit for
+words under eight letters, two for longer ones; among equally close words, the one found in
+most training texts. Words with no known word that close are left as they are, and so are
+words of ordinary English that O*NET happens not to use ("diner", "grilled", "drove"): one
+edit from a job word ("liner", "drilled") is not a typo when the word is common. Word
+frequencies come from ``wordfreq`` (its English list, loaded on the first unknown word).
+
+Every word of the training texts is known and left alone; corrections go to the single
+words of the fitted word n-gram vocabulary (words of at least two training texts), whose
+document frequencies are read back from the idf.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+MIN_LETTERS = 5
+LONG_WORD = 8  # from this many letters on, two edits are allowed
+CACHE_SIZE = 100_000
+# Zipf frequency (log10 of uses per billion words) from which a word counts as English:
+# 2.5 is about one use in three million words; typos, even common ones ("recieving" 2.1,
+# "maintanence" 1.2), are rarer.
+ENGLISH_ZIPF = 2.5
+
+
+class Speller:
+    """Replace unknown words of normalized text by their closest known word."""
+
+    def __init__(self, frequency: dict[str, float], known=()):
+        # ``frequency``: word a typo may become -> how common it is (only the order matters);
+        # ``known``: more words never corrected (those of a single training text).
+        self.known = frozenset(frequency).union(known)
+        self._frequency = frequency
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for word in frequency:
+            if word.isalpha():
+                by_length[len(word)].append(word)
+        self._by_length = dict(by_length)
+        self._cache: dict[str, str] = {}
+
+    def correct(self, text: str) -> str:
+        """Return normalized ``text`` with each unknown word corrected (the usual text has
+        none, checked with one set operation)."""
+        words = text.split()
+        if self.known.issuperset(words):
+            return text
+        return " ".join(w if w in self.known else self.correct_word(w) for w in words)
+
+    def correct_word(self, word: str) -> str:
+        """Return the known word closest to ``word``, or ``word`` when none is close."""
+        fixed = self._cache.get(word)
+        if fixed is None:
+            fixed = self._closest(word)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[word] = fixed
+        return fixed
+
+    def _closest(self, word: str) -> str:
+        if (len(word) < MIN_LETTERS or not word.isalpha() or word in self.known
+                or is_english_word(word)):
+            return word
+        edits = 2 if len(word) >= LONG_WORD else 1
+        choices = [known for length in range(len(word) - edits, len(word) + edits + 1)
+                   for known in self._by_length.get(length, ())]
+        found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=edits,
+                                limit=None)
+        if not found:
+            return word
+        # Fewest edits first, then the word of most training texts, then alphabetical.
+        best = min(found, key=lambda hit: (hit[1], -self._frequency[hit[0]], hit[0]))
+        return best[0]
+
+
+def is_english_word(word: str) -> bool:
+    """Whether ``word`` is common enough in English not to be a typo."""
+    from wordfreq import zipf_frequency  # its word list costs 37 MB: only when needed
+
+    return zipf_frequency(word, "en") >= ENGLISH_ZIPF
+
+
+_SPELLERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def speller_for(word_vectorizer, known=()) -> Speller:
+    """Return the speller of a fitted word n-gram ``TfidfVectorizer`` (built once, cached),
+    with the words ``known`` besides its vocabulary."""
+    speller = _SPELLERS.get(word_vectorizer)
+    if speller is None:
+        idf = word_vectorizer.idf_
+        # A lower idf means more training texts hold the word.
+        frequency = {gram: -float(idf[column])
+                     for gram, column in word_vectorizer.vocabulary_.items() if " " not in gram}
+        speller = _SPELLERS[word_vectorizer] = Speller(frequency, known)
+    return speller
