@@ -19,7 +19,12 @@ import numpy as np
 from jobatlas.artifacts import artifact_path, load_artifact, model_version, save_artifact
 from jobatlas.classifier.estimator import OccupationClassifier
 from jobatlas.classifier.text import clean_markup, fold_accents, title_lines
-from jobatlas.classifier.training import build_training_set, load_reference_texts, soc_of
+from jobatlas.classifier.training import (
+    build_training_set,
+    employment_prior,
+    load_reference_texts,
+    soc_of,
+)
 from jobatlas.config import Settings
 from jobatlas.reference.files import resolve_onet_dir
 
@@ -138,7 +143,7 @@ class OccupationEngine:
     def _classify_units(self, units: list[str], counts: list[int], top_k: int,
                         with_evidence: bool = True):
         features, normalized = self.classifier.featurize(units, return_normalized=True)
-        proba = self.classifier.proba_from_features(features)
+        proba = self.classifier.proba_from_features(features, normalized)
         starts = np.cumsum([0, *counts[:-1]]).tolist()
         picks = _top_classes(proba, starts, counts, top_k)
         # Evidence for each occupation comes from the unit (whole text or one title line)
@@ -209,7 +214,9 @@ def train_engine(settings: Settings, progress: bool = False) -> Path:
         ref = load_reference_texts(folder=folder, data_dir=settings.data_dir)
         data = build_training_set(ref)
         bar.advance(task)
-        classifier = OccupationClassifier().fit(data.texts, data.labels, data.weights)
+        prior = employment_prior(ref, data_dir=settings.data_dir)
+        classifier = OccupationClassifier(class_prior=prior).fit(
+            data.texts, data.labels, data.weights)
         bar.advance(task)
         bundle = {
             "classifier": classifier,

@@ -184,3 +184,58 @@ def test_softmax_regression_can_be_disabled():
         texts, LABELS * 4)
     assert model.linear_ is None
     assert model.scale_[2] == 0.0
+
+
+AMBIGUOUS_TEXTS = ["forklift operator", "forklift driver", "mining machine operator",
+                   "forklift operator", "warehouse forklift driver", "continuous miner"] * 8
+AMBIGUOUS_LABELS = ["53-7051.00", "53-7051.00", "47-5041.00",
+                    "47-5041.00", "53-7051.00", "47-5041.00"] * 8
+
+
+@pytest.mark.parametrize("common", ["53-7051.00", "47-5041.00"])
+def test_class_prior_decides_a_title_both_classes_share(common):
+    rare = ({"53-7051.00", "47-5041.00"} - {common}).pop()
+    model = OccupationClassifier(class_prior={common: 774_420, rare: 14_000})
+    model.fit(AMBIGUOUS_TEXTS, AMBIGUOUS_LABELS)
+    assert model.predict(["Forklift Operators"])[0] == common
+    assert model.predict_proba(["forklift operator"])[0, model.classes_ == common] > 0.5
+    # Ties only: a title of one class keeps it, however rare the class.
+    assert model.predict(["continuous miner"])[0] == "47-5041.00"
+    assert set(model.shared_titles_) == {"forklift operator"}
+
+
+def test_exact_title_tie_is_left_alone_without_prior():
+    model = OccupationClassifier().fit(AMBIGUOUS_TEXTS, AMBIGUOUS_LABELS)
+    features, normalized = model.featurize(["forklift operator"], return_normalized=True)
+    assert np.array_equal(model.scores_from_features(features),
+                          model.scores_from_features(features, normalized))
+
+
+def test_prior_weight_moves_every_text_towards_common_classes():
+    prior = {"53-7051.00": 774_420, "47-5041.00": 14_000}
+    plain = OccupationClassifier(class_prior=prior).fit(AMBIGUOUS_TEXTS, AMBIGUOUS_LABELS)
+    heavy = OccupationClassifier(class_prior=prior, prior_weight=1.0).fit(
+        AMBIGUOUS_TEXTS, AMBIGUOUS_LABELS)
+    text = ["machine operator"]  # no training title: no tie rule
+    assert (heavy.predict_proba(text)[0, 1] > plain.predict_proba(text)[0, 1])
+
+
+def test_without_prior_no_logit_offset():
+    model = OccupationClassifier(class_prior=None).fit(TEXTS, LABELS)
+    assert model.log_prior_ is None and model.log_share_ is None
+    weightless = OccupationClassifier(class_prior={"41-2011.00": 5.0}, prior_weight=0.0)
+    assert weightless.fit(TEXTS, LABELS).log_prior_ is None
+
+
+def test_prior_of_unnamed_classes_is_the_smallest_given():
+    model = OccupationClassifier(class_prior={"41-2011.00": 9.0, "53-3032.00": 1.0},
+                                 prior_weight=1.0).fit(TEXTS, LABELS)
+    shares = np.exp(model.log_prior_)
+    assert np.allclose(shares, np.array([1.0, 9.0, 1.0]) / 11.0)
+
+
+@pytest.mark.parametrize("prior", [{"41-2011.00": -1.0}, {"41-2011.00": float("nan")},
+                                   {"99-9999.00": 3.0}])
+def test_bad_class_prior_is_refused(prior):
+    with pytest.raises(ValueError, match="class_prior"):
+        OccupationClassifier(class_prior=prior).fit(TEXTS, LABELS)

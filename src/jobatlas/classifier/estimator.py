@@ -45,6 +45,10 @@ def as_texts(X) -> np.ndarray:
 TITLE_WORDS = 8
 # Fewer held-out texts than this leave a length class uncalibrated (temperature only).
 MIN_CALIBRATION_TEXTS = 200
+# Weight of the log class prior in every logit. Off: on the development titles 0.3 raised
+# employment-weighted top-1 (0.525 -> 0.573) but lowered plain top-1 (0.561 -> 0.551) and
+# DMTF top-1 (0.706 -> 0.674); see docs/benchmarks.md. Exact-title ties use the prior anyway.
+PRIOR_WEIGHT = 0.0
 
 
 class OccupationClassifier(ClassifierMixin, BaseEstimator):
@@ -62,13 +66,14 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     The class logits are the cosines times an inverse temperature that depends on text
     length (``exp(a + b * log(1 + n_features))``: a long text has small, close cosines, a
     title large, spread-out ones) plus ``g_short`` or ``g_long`` times the logits of the
-    text's regression; probabilities are their softmax. Then the top probability is mapped
-    through an isotonic regression of "was the top class right" on it, separately for short
-    and long texts, and the other classes share the rest in proportion. ``a``, ``b``, the
-    ``g`` weights and the isotonic
-    maps are fitted on a slice of the training texts held out of a first fit (grouped by
-    their last two words), so the blend and the scores are tuned on texts the model has
-    not seen.
+    text's regression, plus ``prior_weight`` times the log share of the class in
+    ``class_prior`` (how common the occupation is); probabilities are their softmax (a text
+    that is exactly a training title of several occupations ranks those by ``class_prior``).
+    Then the top probability is mapped through an isotonic regression of "was the top class
+    right" on it, separately for short and long texts, and the other classes share the rest
+    in proportion. ``a``, ``b``, the ``g`` weights and the isotonic maps are fitted on a
+    slice of the training texts held out of a first fit (grouped by their last two words),
+    so the blend and the scores are tuned on texts the model has not seen.
 
     Parameters
     ----------
@@ -93,6 +98,16 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         so that calibration texts are as novel as real unseen titles, not near-copies.
     random_state : int, default=0
         Seed of the calibration split.
+    class_prior : mapping of class to float, default=None
+        How common each class is among the texts the model will read (for jobatlas, US
+        employment per occupation); classes it leaves out count as the rarest. A text that is
+        exactly a training title of several classes ("Forklift Operator" is listed under
+        three occupations) says nothing to choose between them, so among those classes the
+        less common ones lose the log of their share against the most common: without it,
+        the 774,000 industrial truck operators and 14,000 continuous mining machine
+        operators were a coin toss. ``None``: such ties stay as the scores have them.
+    prior_weight : float, default=0.0
+        Weight of ``log(class_prior share)`` added to every class logit of every text.
 
     Attributes
     ----------
@@ -109,6 +124,13 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     words_ : frozenset of str
         Every word of the normalized training texts: an input word outside it (and outside
         the word vocabulary) is taken for a typo and corrected (``spelling.Speller``).
+    log_prior_ : ndarray of shape (n_classes,) or None
+        ``prior_weight`` times the log share of each class in ``class_prior``.
+    log_share_ : ndarray of shape (n_classes,) or None
+        The log share of each class in ``class_prior`` (for exact-title ties).
+    shared_titles_ : dict of str to ndarray
+        Normalized training titles (at most ``TITLE_WORDS`` words) of two or more classes,
+        with the indices of those classes.
     scale_ : tuple of float
         ``(a, b, g_short, g_long)``: the length-dependent inverse temperature and the weights
         of the two regressions' logits.
@@ -129,6 +151,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         calibration_share=0.1,
         calibration_grouping="head",
         random_state=0,
+        class_prior=None,
+        prior_weight=PRIOR_WEIGHT,
     ):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
@@ -140,6 +164,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.calibration_share = calibration_share
         self.calibration_grouping = calibration_grouping
         self.random_state = random_state
+        self.class_prior = class_prior
+        self.prior_weight = prior_weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -191,6 +217,10 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(np.unique(y[weights > 0])) < 2:
             raise ValueError("OccupationClassifier needs at least 2 classes with positive weight")
+        self.log_share_ = self._log_share()
+        self.log_prior_ = (self.prior_weight * self.log_share_
+                           if self.log_share_ is not None and self.prior_weight else None)
+        self.shared_titles_ = _shared_titles(texts, y, self.classes_)
         pipeline = self._make_pipeline()
         features = pipeline.named_steps["features"].fit_transform(texts).tocsr()
         # Words of the training texts are never "corrected" as typos, however rare.
@@ -220,6 +250,19 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         if self.long_linear_ is not None:
             self.long_linear_ = self._fit_linear(features, y, weights, ~short)
         return self
+
+    def _log_share(self) -> np.ndarray | None:
+        """Return the log share of each class in ``class_prior``, or None without a prior."""
+        if self.class_prior is None:
+            return None
+        given = {key: float(value) for key, value in dict(self.class_prior).items()}
+        if not all(np.isfinite(v) and v > 0 for v in given.values()):
+            raise ValueError("class_prior values must be positive numbers")
+        known = [given[c] for c in self.classes_.tolist() if c in given]
+        if not known:
+            raise ValueError("class_prior names none of the classes")
+        counts = np.array([given.get(c, min(known)) for c in self.classes_.tolist()])
+        return np.log(counts / counts.sum())
 
     def _fit_linear(self, features, y, weights, rows_mask):
         """Return a softmax regression fitted on the masked texts, or None if it cannot be."""
@@ -252,11 +295,12 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         short = self._is_title(features)
         length = _log_length(features)
         rows, columns = np.arange(len(y)), np.searchsorted(self.classes_, y)
+        prior = self.log_prior_ if self.log_prior_ is not None else 0.0
 
         def nll(params: np.ndarray) -> tuple[float, np.ndarray]:
             scale = np.exp(params[0] + params[1] * length)
             weight = np.where(short, params[2], params[3])
-            logits = cosines * scale[:, None] + weight[:, None] * linear
+            logits = cosines * scale[:, None] + weight[:, None] * linear + prior
             residual = softmax(logits, axis=1)
             loss = -np.log(np.maximum(residual[rows, columns], 1e-300)).mean()
             residual[rows, columns] -= 1.0
@@ -322,13 +366,36 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         matrix = transform_prepared(features, prepared)
         return (matrix, prepared[:, TEXT].tolist()) if return_normalized else matrix
 
-    def scores_from_features(self, features) -> np.ndarray:
-        """Return class logits of shape (n_samples, n_classes) for ``featurize`` rows."""
+    def scores_from_features(self, features, normalized=None) -> np.ndarray:
+        """Return class logits of shape (n_samples, n_classes) for ``featurize`` rows.
+
+        ``normalized`` (``featurize``'s normalized texts, if the caller kept them) lets a text
+        that is exactly a training title of several classes rank those by ``class_prior``.
+        """
         features = _as_csr(features)
         scores = self._cosines(features)
         scores *= self._inverse_temperature(features)[:, None]
         self._add_linear(scores, features, self.scale_[2:])
+        if self.log_prior_ is not None:
+            scores += self.log_prior_
+        if normalized is not None:
+            self._break_title_ties(scores, normalized)
         return scores
+
+    def _break_title_ties(self, scores: np.ndarray, normalized) -> None:
+        """Add to the classes of a shared training title their log share of ``class_prior``,
+        then move them together so that their best score is what it was (in place): the
+        title's classes keep their place among the others, and their order follows both the
+        scores and how common each class is."""
+        if self.log_share_ is None or not self.shared_titles_:
+            return
+        shared = self.shared_titles_.get
+        for row, text in enumerate(normalized):
+            classes = shared(text)
+            if classes is not None:
+                block = scores[row, classes]
+                moved = block + self.log_share_[classes]
+                scores[row, classes] = moved + (block.max() - moved.max())
 
     def _cosines(self, features) -> np.ndarray:
         """Return centroid and neighbour cosines of shape (n_samples, n_classes)."""
@@ -383,12 +450,13 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
 
         With two classes, return one score per text, positive for ``classes_[1]``.
         """
-        scores = self.scores_from_features(self.featurize(X))
+        scores = self.scores_from_features(*self.featurize(X, return_normalized=True))
         return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
 
-    def proba_from_features(self, features) -> np.ndarray:
-        """Return calibrated probabilities for rows of a ``featurize`` matrix."""
-        proba = self._temperature_proba(features)
+    def proba_from_features(self, features, normalized=None) -> np.ndarray:
+        """Return calibrated probabilities for rows of a ``featurize`` matrix (``normalized``:
+        see ``scores_from_features``)."""
+        proba = _softmax_rows(self.scores_from_features(features, normalized))
         check_is_fitted(self, "calibrators_")
         short = self._is_short(features)
         for kind, calibrator in self.calibrators_.items():
@@ -410,12 +478,12 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Return calibrated class probabilities, shape (n_samples, n_classes)."""
-        return self.proba_from_features(self.featurize(X))
+        return self.proba_from_features(*self.featurize(X, return_normalized=True))
 
     def predict(self, X) -> np.ndarray:
         """Return the most likely occupation code of each text."""
         check_is_fitted(self, "pipeline_")
-        scores = self.scores_from_features(self.featurize(X))
+        scores = self.scores_from_features(*self.featurize(X, return_normalized=True))
         return self.classes_[np.argmax(scores, axis=1)]
 
     def evidence(self, features_row, text: str, class_indices, top_n: int = 3) -> list[list[str]]:
@@ -463,6 +531,17 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         per_pair = [shown[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
         offsets = np.cumsum([0] + [len(c) for c in classes]).tolist()
         return [per_pair[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
+
+
+def _shared_titles(texts, y, classes) -> dict[str, np.ndarray]:
+    """Return normalized training titles of two or more classes, with those classes' indices."""
+    by_title: dict[str, set[str]] = {}
+    for text, label in zip(texts, y, strict=True):
+        key = normalize_text(text)
+        if len(key.split()) <= TITLE_WORDS:
+            by_title.setdefault(key, set()).add(label)
+    return {key: np.searchsorted(classes, sorted(labels))
+            for key, labels in by_title.items() if len(labels) > 1}
 
 
 def _by_group_then_descending(group: np.ndarray, value: np.ndarray) -> np.ndarray:

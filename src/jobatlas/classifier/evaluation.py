@@ -26,6 +26,7 @@ from jobatlas.classifier.training import (
     CODE,
     ReferenceTexts,
     build_training_set,
+    employment_prior,
     is_held_out_task,
     load_reference_texts,
     soc_of,
@@ -180,11 +181,13 @@ def evaluate_engine(settings, progress: bool = False, include_reported: bool = T
 
 
 def evaluate_reported(ref: ReferenceTexts, classifier_params: dict | None = None) -> dict:
-    """Train without the held-out reported titles, then score on them."""
+    """Train without the held-out reported titles (with the production model's employment
+    prior unless ``classifier_params`` says otherwise), then score on them."""
     held_keys, held = reported_split(ref)
     data = build_training_set(ref, exclude_titles=held_keys)
     log.info("training the held-out-titles model on %d texts", len(data.texts))
-    model = OccupationClassifier(**(classifier_params or {}))
+    model = OccupationClassifier(**{"class_prior": employment_prior(ref),
+                                    **(classifier_params or {})})
     model.fit(data.texts, data.labels, data.weights)
     return score_set(model, held, soc_of(ref))
 

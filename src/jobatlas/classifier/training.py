@@ -140,6 +140,37 @@ def _text_rows(ref: ReferenceTexts) -> pd.DataFrame:
     )
 
 
+def employment_prior(ref: ReferenceTexts, data_dir: Path | str | None = None) -> dict[str, float]:
+    """Return each O*NET-SOC code's number of US jobs (OEWS May 2025, national).
+
+    A SOC code's employment is shared evenly by its O*NET codes. Where OEWS publishes only a
+    broader code (31-1120 for home health and personal care aides), that code's employment is
+    shared by the O*NET codes below it; codes OEWS does not cover at all (the military,
+    legislators) get the smallest share of any code.
+    """
+    from jobatlas.reference import wages
+    from jobatlas.reference.files import PACKAGE_DATA_DIR
+
+    frame = wages.load_oews(Path(data_dir or PACKAGE_DATA_DIR), wages.NATIONAL)
+    frame = frame[frame["employment"].notna()]
+    jobs = dict(zip(frame["code"], frame["employment"], strict=True))
+    socs = soc_of(ref)
+    codes = ref.occupations[CODE].tolist()
+    source = {code: _published_code(socs.get(code, code[:7]), jobs) for code in codes}
+    sharing = pd.Series(list(source.values())).value_counts().to_dict()
+    prior = {code: jobs[key] / sharing[key] for code, key in source.items() if key is not None}
+    smallest = min(prior.values())
+    return {code: prior.get(code, smallest) for code in codes}
+
+
+def _published_code(soc: str, jobs: dict[str, float]) -> str | None:
+    """Return the OEWS code holding the employment of SOC code ``soc`` (itself or broader)."""
+    for code in (soc, soc[:6] + "0"):
+        if code in jobs:
+            return code
+    return None
+
+
 def soc_of(ref: ReferenceTexts) -> dict[str, str]:
     """Return the SOC 2018 code of every O*NET-SOC 2019 code."""
     cw = ref.crosswalk
