@@ -16,6 +16,9 @@ _NON_LETTER = re.compile(r"[\W\d_]+")
 _HEAD_STOP = re.compile(r"\s*(?:\(|,|\s-\s|\s–\s|\||:).*$", re.S)
 # Initials written with dots ("C.N.A.", "R.N", "e.g."): single letters joined by dots.
 _DOTTED = re.compile(r"(?<![\w.])[A-Za-z](?:\.[A-Za-z])+\.?(?![\w])")
+# A dot then a letter, which any such run holds: searched first (a literal first character
+# is found at C speed), so the text of a resume full of sentences skips the pattern above.
+_DOT_LETTER = re.compile(r"\.[A-Za-z]")
 # Gendered and neutral forms of one compound job word ("forewoman", "foreperson", "foremen"
 # are all "foreman"); the stem must be a word of its own, so "woman" or "omen" stay.
 _COMPOUND_FORM = re.compile(r"^([a-z]{3,}?)(?:woman|women|person|persons|people|men)$")
@@ -29,7 +32,7 @@ def clean_markup(text: str) -> str:
     text = _BLOCK_TAG.sub("\n", text)
     text = _TAG.sub(" ", text)
     text = unicodedata.normalize("NFKC", text)
-    if "." in text:
+    if "." in text and _DOT_LETTER.search(text):
         text = _DOTTED.sub(_join_initials, text)
     if text.replace("\n", "").isprintable():  # the usual case, checked at C speed
         return text
