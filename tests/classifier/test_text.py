@@ -31,6 +31,8 @@ from jobatlas.classifier.text import normalize_text, singular, title_head, title
         ("Foreperson / Foremen", "foreman foreman"),
         ("Saleswomen and salespeople", "salesman and salesman"),
         ("Handyperson", "handyman"),
+        ("Hskpr / Drvr", "housekeeper driver"),
+        ("Mfg Opr", "manufacturing operator"),
     ],
 )
 def test_normalize_text(raw, expected):
