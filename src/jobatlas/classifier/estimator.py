@@ -220,17 +220,19 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.log_share_ = self._log_share()
         self.log_prior_ = (self.prior_weight * self.log_share_
                            if self.log_share_ is not None and self.prior_weight else None)
-        self.shared_titles_ = _shared_titles(texts, y, self.classes_)
+        # Normalized once: shared titles, known words and calibration groups all read them.
+        normalized = [normalize_text(text) for text in texts]
+        self.shared_titles_ = _shared_titles(normalized, y, self.classes_)
         pipeline = self._make_pipeline()
         features = pipeline.named_steps["features"].fit_transform(texts).tocsr()
         # Words of the training texts are never "corrected" as typos, however rare.
-        self.words_ = frozenset(word for text in texts for word in normalize_text(text).split())
+        self.words_ = frozenset(word for text in normalized for word in text.split())
         model = pipeline.named_steps["model"]
         self.pipeline_ = pipeline
         self.scale_ = (0.0, 0.0, 0.0, 0.0)
         self.calibrators_ = {True: None, False: None}
         self.linear_ = self.long_linear_ = None
-        fit_idx, cal_idx = self._calibration_split(texts, y)
+        fit_idx, cal_idx = self._calibration_split(texts, y, normalized)
         # Near-duplicate search covers title-length texts only, not task sentences.
         short = np.array([len(t.split()) <= TITLE_WORDS for t in texts])
         columns = _neighbor_columns(pipeline.named_steps["features"], features.shape[1])
@@ -273,13 +275,13 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
                                           random_state=self.random_state)
         return linear.fit(features[rows], y[rows], sample_weight=weights[rows])
 
-    def _calibration_split(self, texts, y):
+    def _calibration_split(self, texts, y, normalized):
         everything = np.arange(len(texts))
         n_cal = int(len(texts) * self.calibration_share)
         if n_cal < 50:
             return everything, everything[:0]
         keep = {"head": -2, "word": -1}.get(self.calibration_grouping)
-        groups = np.array([" ".join(normalize_text(t).split()[keep:]) for t in texts],
+        groups = np.array([" ".join(text.split()[keep:]) for text in normalized],
                           dtype=object)
         splitter = GroupShuffleSplit(1, test_size=self.calibration_share,
                                      random_state=self.random_state)
@@ -456,7 +458,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     def proba_from_features(self, features, normalized=None) -> np.ndarray:
         """Return calibrated probabilities for rows of a ``featurize`` matrix (``normalized``:
         see ``scores_from_features``)."""
-        proba = _softmax_rows(self.scores_from_features(features, normalized))
+        proba = self._temperature_proba(features, normalized)
         check_is_fitted(self, "calibrators_")
         short = self._is_short(features)
         for kind, calibrator in self.calibrators_.items():
@@ -469,8 +471,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
                 proba[rows] = _recalibrate_top(proba[rows], calibrator)
         return proba
 
-    def _temperature_proba(self, features) -> np.ndarray:
-        return _softmax_rows(self.scores_from_features(features))
+    def _temperature_proba(self, features, normalized=None) -> np.ndarray:
+        return _softmax_rows(self.scores_from_features(features, normalized))
 
     def _inverse_temperature(self, features) -> np.ndarray:
         check_is_fitted(self, "scale_")
@@ -533,11 +535,10 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         return [per_pair[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
 
 
-def _shared_titles(texts, y, classes) -> dict[str, np.ndarray]:
+def _shared_titles(normalized, y, classes) -> dict[str, np.ndarray]:
     """Return normalized training titles of two or more classes, with those classes' indices."""
     by_title: dict[str, set[str]] = {}
-    for text, label in zip(texts, y, strict=True):
-        key = normalize_text(text)
+    for key, label in zip(normalized, y, strict=True):
         if len(key.split()) <= TITLE_WORDS:
             by_title.setdefault(key, set()).add(label)
     return {key: np.searchsorted(classes, sorted(labels))
