@@ -6,6 +6,7 @@ Texts longer than ``MAX_CHARS`` (100,000 characters) are truncated to their firs
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import threading
@@ -254,6 +255,11 @@ def load_engine(settings: Settings | None = None, progress: bool = False) -> Occ
     with _lock:
         if key not in _loaded:
             _loaded[key] = _read_engine(settings, version, progress)
+            # The model's objects live as long as the process: moved out of the cyclic
+            # collector's view, they are no longer walked by every full collection. A batch
+            # of 10,000 titles makes 100,000 matches and triggers many; building them took
+            # 0.26 s with the model in view and 0.06 s without.
+            gc.freeze()
         return _loaded[key]
 
 

@@ -91,17 +91,6 @@ def test_without_neighbors_short_texts_keep_their_centroid_share(toy):
     assert np.allclose(model.class_scores(queries), expected, atol=1e-7)
 
 
-def test_neighbor_chunks_change_nothing(toy, monkeypatch):
-    from jobatlas.classifier import centroid
-
-    features, X, labels, short = toy
-    model = SpecificCentroidClassifier().fit(X, labels, neighbor_mask=short)
-    queries = features.transform(np.array(QUERIES * 3, dtype=object)).tocsr()
-    whole = model.class_scores(queries)
-    monkeypatch.setattr(centroid, "_NEIGHBOR_CHUNK", 5)
-    assert np.array_equal(model.class_scores(queries), whole)
-
-
 def test_contributions_add_up_to_the_centroid_cosine(toy):
     features, X, labels, short = toy
     model = SpecificCentroidClassifier(neighbor_share=0.0).fit(X, labels)

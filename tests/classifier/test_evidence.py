@@ -7,7 +7,6 @@ from scipy.special import softmax
 
 from jobatlas.classifier import OccupationClassifier
 from jobatlas.classifier.estimator import (
-    _by_group_then_descending,
     _rank_in_group,
     _softmax_rows,
 )
@@ -71,16 +70,6 @@ def test_evidence_of_a_batch_names_words_of_each_text():
     assert set(found[0][0]) <= {"android", "developer", "android developer"}
     assert set(found[1][0]) <= {"night", "truck", "driver", "truck driver", "night truck"}
     assert found == model.evidence_many(features, texts, [[developer], [driver]])
-
-
-def test_group_order_matches_a_two_key_sort():
-    rng = np.random.default_rng(3)
-    group = np.sort(rng.integers(0, 50, 2_000))
-    value = rng.random(2_000).astype(np.float32)
-    value[::7] = value[1::7][: len(value[::7])]  # ties keep their input order
-    value[::11] = 0.0
-    expected = np.lexsort((-value, group))
-    assert (_by_group_then_descending(group, value) == expected).all()
 
 
 def test_rank_in_group_counts_from_each_run_start():

@@ -9,6 +9,8 @@ from sklearn.preprocessing import LabelEncoder, normalize
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from jobatlas.classifier import kernels
+
 
 class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     """Score each class by a blend of the cosine between a text and the class centroid and,
@@ -53,8 +55,6 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
     centroids_ : scipy.sparse.csr_matrix of shape (n_classes, n_features)
     centroids_by_feature_ : scipy.sparse.csr_matrix of shape (n_features, n_classes)
         The same centroids, stored one row per feature for fast scoring.
-    centroid_keys_ : ndarray of int64, shape (nnz of centroids_,)
-        ``class * n_features + feature`` of each centroid entry, ascending.
     neighbor_features_ : ndarray of shape (n_features,)
         1 for the features the neighbour comparison uses, 0 for the others.
     neighbor_kept_ : ndarray of shape (n_features,)
@@ -114,11 +114,6 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         # Scoring multiplies by the transpose, one row per feature: its cost then grows with
         # the query's features, not with the size of the whole centroid matrix.
         self.centroids_by_feature_ = sp.csr_matrix(self.centroids_.T)
-        # Each entry's key class * n_features + feature, ascending as CSR stores them: one
-        # searchsorted then finds any (class, feature) entry (see contributions_many).
-        centroids.sort_indices()
-        rows = np.repeat(np.arange(n_classes, dtype=np.int64), np.diff(centroids.indptr))
-        self.centroid_keys_ = rows * centroids.shape[1] + centroids.indices
         mask = np.ones(X.shape[0], bool) if neighbor_mask is None else np.asarray(neighbor_mask)
         columns = (np.ones(X.shape[1], bool) if neighbor_features is None
                    else np.asarray(neighbor_features, dtype=bool))
@@ -143,30 +138,21 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         self.neighbor_class_ids_ = ids.astype(np.int64)
         self.neighbor_starts_ = starts.astype(np.int64)
 
-    def _neighbor_blocks(self, X):
-        """Yield (first row, block) for chunks of the rows of ``X``: per class the cosine of
-        its nearest short training text, shape (rows in the chunk, n_classes).
+    def _nearest(self, X) -> np.ndarray:
+        """Return, per row of ``X`` and class, the cosine of the class's nearest short training
+        text, shape (n_rows, n_classes).
 
-        The product with the neighbours stays sparse (a title meets about 2% of them) and each
-        class's maximum is taken over the stored entries only: a dense rows x n_neighbors block
-        would cost several times the product to fill and reduce. Cosines are never negative,
-        so the maximum over stored entries and zero equals the maximum over all neighbours.
+        Only the neighbours sharing a feature with the row are visited (a title meets about 2%
+        of them), and no rows x n_neighbors similarity matrix is built. Cosines are never
+        negative, so a class none of whose texts shares a feature scores 0, its true maximum.
         """
         n_classes, n_neighbors = len(self.classes_), self.neighbors_.shape[1]
         if n_neighbors == 0:
-            yield 0, np.zeros((X.shape[0], n_classes), dtype=np.float32)
-            return
+            return np.zeros((X.shape[0], n_classes), dtype=np.float64)
         class_of = np.repeat(self.neighbor_class_ids_,
                              np.diff(self.neighbor_starts_, append=n_neighbors))
         query = _scale_columns(X, self.neighbor_features_, self.neighbor_kept_)
-        # Small chunks keep the product and the blocks in cache.
-        for start in range(0, X.shape[0], _NEIGHBOR_CHUNK):
-            similar = query[start:start + _NEIGHBOR_CHUNK] @ self.neighbors_
-            best = np.zeros((similar.shape[0], n_classes), dtype=np.float32)
-            row = np.repeat(np.arange(similar.shape[0], dtype=np.intp) * n_classes,
-                            np.diff(similar.indptr))
-            np.maximum.at(best.reshape(-1), row + class_of[similar.indices], similar.data)
-            yield start, best
+        return kernels.nearest_by_class(query, self.neighbors_, class_of, n_classes)
 
     def _specificity(self, mass, n_classes: int) -> np.ndarray:
         total = np.asarray(mass.sum(axis=0)).ravel()
@@ -197,17 +183,22 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         if check_input:
             X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, reset=False)
         X = sp.csr_matrix(X, dtype=np.float32)
-        scores = _dense(self._weighted(X, check_input=False) @ self.centroids_by_feature_)
+        scores = np.zeros((X.shape[0], len(self.classes_)), dtype=np.float64)
+        kernels.add_product(self._weighted(X, check_input=False), self.centroids_by_feature_,
+                            scores)
         if self.neighbor_share <= 0:
             return scores
         # Only short rows are blended: a long row's score is its centroid cosine unchanged.
         short = np.flatnonzero(np.diff(X.indptr) <= self.neighbor_max_nnz)
         every = len(short) == X.shape[0]  # a batch of titles: no row copies
         share = self.neighbor_share
-        for start, nearest in self._neighbor_blocks(X if every else X[short]):
-            stop = start + len(nearest)
-            rows = slice(start, stop) if every else short[start:stop]
-            scores[rows] = (1.0 - share) * scores[rows] + share * nearest.astype(np.float64)
+        nearest = self._nearest(X if every else X[short])
+        nearest *= share
+        if every:
+            scores *= 1.0 - share
+            scores += nearest
+        else:
+            scores[short] = (1.0 - share) * scores[short] + nearest
         return scores
 
     def predict(self, X) -> np.ndarray:
@@ -221,41 +212,18 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
 
         ``class_lists[i]`` holds class indices for row ``i``; pairs (row, class) are numbered
         in that order. Returns parallel arrays (pair number, feature index, contribution),
-        ordered by pair, one entry per pair and feature of its row that the class's centroid
-        holds: the row's other features add nothing to that class (on titles, over half the
-        (pair, feature) combinations; leaving them out spares the caller sorting them).
+        ordered by pair and then by feature, one entry per pair and feature of its row that the
+        class's centroid holds: the row's other features add nothing to that class (on
+        titles, over half the (pair, feature) combinations; leaving them out spares the
+        caller sorting them).
         """
         weighted = self._weighted(X, check_input)
         counts = np.array([len(c) for c in class_lists], dtype=np.int64)
         pair_row = np.repeat(np.arange(len(counts)), counts)
         pair_class = (np.concatenate(class_lists).astype(np.int64) if len(pair_row)
                       else np.zeros(0, np.int64))
-        per_pair = np.diff(weighted.indptr)[pair_row]
-        pair = np.repeat(np.arange(len(pair_row)), per_pair)
-        # Position of each triple's feature inside the CSR arrays of its row.
-        offset = np.arange(per_pair.sum()) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
-        position = np.repeat(weighted.indptr[pair_row], per_pair) + offset
-        feature = weighted.indices[position].astype(np.int64)
-        # Centroid entries are keyed class * n_features + feature, sorted as CSR stores them.
-        keys = self.centroid_keys_
-        wanted = pair_class[pair] * self.centroids_.shape[1] + feature
-        at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-        hit = np.flatnonzero(keys[at] == wanted) if len(keys) else np.zeros(0, np.intp)
-        value = self.centroids_.data[at[hit]] * weighted.data[position[hit]]
-        return pair[hit], feature[hit], value
-
-
-_NEIGHBOR_CHUNK = 256
-
-
-def _dense(X: sp.csr_matrix) -> np.ndarray:
-    """Return a float64 dense copy of CSR ``X`` (one allocation; ``toarray`` then ``astype``
-    would make two)."""
-    out = np.zeros(X.shape, dtype=np.float64)
-    row = np.repeat(np.arange(X.shape[0], dtype=np.intp) * X.shape[1], np.diff(X.indptr))
-    # A product's rows hold no duplicate columns: plain assignment is exact.
-    out.reshape(-1)[row + X.indices] = X.data
-    return out
+        return kernels.pair_contributions(weighted, pair_row, pair_class,
+                                          self.centroids_by_feature_)
 
 
 def _l2_rows(X: sp.csr_matrix) -> sp.csr_matrix:

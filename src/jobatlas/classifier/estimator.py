@@ -14,6 +14,7 @@ from sklearn.utils import assert_all_finite, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
+from jobatlas.classifier import kernels
 from jobatlas.classifier.centroid import SpecificCentroidClassifier
 from jobatlas.classifier.evidence import evidence_table, word_ids
 from jobatlas.classifier.features import TEXT, make_features, prepare, transform_prepared
@@ -510,9 +511,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
             _as_csr(features), classes, check_input=False)
         pair_row = np.repeat(np.arange(len(classes)), [len(c) for c in classes])
         # Keep each pair's strongest positive n-grams, as a reader would look at them.
-        order = _by_group_then_descending(pair, value)
-        pair, feature, value = pair[order], feature[order], value[order]
-        keep = (value > 0) & (_rank_in_group(pair) < top_n * 4)
+        keep = kernels.top_per_group(pair, value, len(pair_row), top_n * 4)
         pair, feature, value = pair[keep], feature[keep], value[keep]
         if normalized is None:
             normalized = [normalize_text(str(text)) for text in texts]
@@ -543,18 +542,6 @@ def _shared_titles(normalized, y, classes) -> dict[str, np.ndarray]:
             by_title.setdefault(key, set()).add(label)
     return {key: np.searchsorted(classes, sorted(labels))
             for key, labels in by_title.items() if len(labels) > 1}
-
-
-def _by_group_then_descending(group: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """Return the order sorting by ``group`` (non-negative integers) and, within a group,
-    by ``value`` (float32, not negative) from largest to smallest; ties keep their order.
-
-    One stable sort of a 64-bit key (group above, inverted float bits below) instead of a
-    two-key lexsort, ten times slower: the bits of non-negative floats sort as the floats.
-    """
-    bits = np.maximum(value.astype(np.float32), 0).view(np.uint32)
-    key = (group.astype(np.uint64) << np.uint64(32)) | (np.uint32(0xFFFFFFFF) - bits)
-    return np.argsort(key, kind="stable")
 
 
 def _rank_in_group(group: np.ndarray) -> np.ndarray:

@@ -11,6 +11,8 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from jobatlas.classifier import kernels
+
 
 class SupportSoftmaxClassifier(ClassifierMixin, BaseEstimator):
     """Softmax regression restricted to the features each class was seen with.
@@ -130,13 +132,9 @@ class SupportSoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return self._add_product(X, out, weight)
 
     def _add_product(self, X, out: np.ndarray, weight: float) -> np.ndarray:
-        product = sp.csr_matrix(X, dtype=np.float32) @ self.coef_
-        row = np.repeat(np.arange(product.shape[0], dtype=np.intp) * product.shape[1],
-                        np.diff(product.indptr))
-        data = product.data if weight == 1.0 else weight * product.data.astype(np.float64)
-        # A product's rows hold no duplicate columns, so one fancy-index add is exact.
-        out.reshape(-1)[row + product.indices] += data
-        return out
+        # Titles meet almost every class, so the product goes straight into the dense
+        # ``out``; a sparse product would be built and then scattered.
+        return kernels.add_product(sp.csr_matrix(X, dtype=np.float32), self.coef_, out, weight)
 
     def predict_proba(self, X) -> np.ndarray:
         """Return the softmax of the logits, shape (n, n_classes)."""
