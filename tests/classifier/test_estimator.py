@@ -144,6 +144,38 @@ def test_calibrators_are_fitted_on_held_out_texts():
     assert np.allclose(proba.sum(axis=1), 1.0)
 
 
+SENTENCES = {
+    "53-3032.00": ["drive a tractor trailer on long routes across several states",
+                   "inspect the truck brakes tires and lights before each trip",
+                   "secure the cargo with straps and chains before leaving the dock",
+                   "keep a driving log of hours and miles as the law requires"],
+    "35-2014.00": ["cook breakfast orders on the flat top grill during the morning rush",
+                   "prepare vegetables sauces and meats before the restaurant opens",
+                   "clean the kitchen line fryers and cooking stations after service",
+                   "follow recipes and portion sizes for every dish on the menu"],
+}
+
+
+def test_texts_longer_than_titles_get_their_own_calibrator():
+    texts, labels = [], []
+    for copy in range(60):
+        for label, sentences in SENTENCES.items():
+            texts += [f"{sentence} {copy}" for sentence in sentences]
+            labels += [label] * len(sentences)
+    model = OccupationClassifier(calibration_share=0.5, min_df=1).fit(texts, labels)
+    # Sentences are longer than titles, however few features they have.
+    assert model.calibrators_[False] is not None
+
+    def calibrated_top(text: str, kind: bool) -> float:
+        raw = model._temperature_proba(model.featurize([text])).max()
+        return float(np.clip(model.calibrators_[kind].predict([raw])[0], 1e-6, 1 - 1e-6))
+
+    resume = "\n".join(SENTENCES["35-2014.00"][:2])
+    assert model.predict_proba([resume]).max() == pytest.approx(calibrated_top(resume, False))
+    assert model.predict_proba(["grill cook"]).max() == pytest.approx(
+        calibrated_top("grill cook", True))
+
+
 def test_softmax_regression_joins_the_title_logits():
     texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 4)]
     model = OccupationClassifier(calibration_share=0.2, min_df=1).fit(texts, LABELS * 4)

