@@ -19,6 +19,7 @@ import numpy as np
 
 from jobatlas.artifacts import artifact_path, load_artifact, model_version, save_artifact
 from jobatlas.classifier.estimator import OccupationClassifier
+from jobatlas.classifier.kernels import top_k_rows
 from jobatlas.classifier.text import clean_markup, fold_accents, title_lines
 from jobatlas.classifier.training import (
     build_training_set,
@@ -181,13 +182,8 @@ def _top_classes(proba: np.ndarray, starts: list[int], counts: list[int], top_k:
     single = np.asarray(counts) == 1
     picks: list = [None] * len(counts)
     if single.any():
-        rows = np.asarray(starts)[single]
-        block = proba[rows]
-        top = np.argpartition(-block, k - 1, axis=1)[:, :k]
-        top_scores = np.take_along_axis(block, top, axis=1)
-        order = np.argsort(-top_scores, axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1).tolist()
-        top_scores = np.take_along_axis(top_scores, order, axis=1).tolist()
+        top, top_scores = top_k_rows(proba, np.asarray(starts)[single], k)
+        top, top_scores = top.tolist(), top_scores.tolist()
         zeros = [0] * k
         for i, classes, scores in zip(np.flatnonzero(single).tolist(), top, top_scores,
                                       strict=True):

@@ -7,7 +7,6 @@ from scipy.special import softmax
 
 from jobatlas.classifier import OccupationClassifier
 from jobatlas.classifier.estimator import (
-    _rank_in_group,
     _softmax_rows,
 )
 from jobatlas.classifier.evidence import CHAR_GRAM, NO_WORD, evidence_table, word_ids
@@ -70,11 +69,6 @@ def test_evidence_of_a_batch_names_words_of_each_text():
     assert set(found[0][0]) <= {"android", "developer", "android developer"}
     assert set(found[1][0]) <= {"night", "truck", "driver", "truck driver", "night truck"}
     assert found == model.evidence_many(features, texts, [[developer], [driver]])
-
-
-def test_rank_in_group_counts_from_each_run_start():
-    assert _rank_in_group(np.array([0, 0, 0, 2, 5, 5])).tolist() == [0, 1, 2, 0, 0, 1]
-    assert _rank_in_group(np.array([], dtype=np.int64)).tolist() == []
 
 
 def test_softmax_rows_equals_scipy_bit_for_bit():

@@ -38,16 +38,23 @@ def test_add_product_rejects_mismatched_shapes(pair):
         kernels.add_product(X.tocsc(), M, np.zeros((40, 25)))
 
 
-def test_nearest_by_class_takes_each_class_maximum(pair):
+def test_blend_nearest_mixes_in_each_class_maximum(pair):
     X, _ = pair
     neighbors = random_csr(300, 60, 0.05, 3)
     class_of = np.repeat(np.arange(6), 10)
     similar = (X @ neighbors).toarray()
-    expected = np.stack([similar[:, class_of == c].max(axis=1) for c in range(7)
-                         if c < 6] + [np.zeros(40)], axis=1)
-    got = kernels.nearest_by_class(X, neighbors, class_of, 7)
-    assert np.allclose(got, expected, rtol=1e-6, atol=1e-7)
-    assert not got[:, 6].any()  # a class without neighbours keeps 0
+    nearest = np.stack([similar[:, class_of == c].max(axis=1) for c in range(6)]
+                       + [np.zeros(40)], axis=1)  # class 6 has no neighbour: 0
+    scores = np.random.default_rng(6).random((50, 7))
+    rows = np.arange(40)[::-1] + 5  # row i of X blends into scores row 44 - i
+    expected = scores.copy()
+    expected[rows] = 0.4 * expected[rows] + 0.6 * nearest
+    assert kernels.blend_nearest(X, rows, neighbors, class_of, scores, 0.6) is scores
+    assert np.allclose(scores, expected, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="rows"):
+        kernels.blend_nearest(X, rows[:3], neighbors, class_of, scores, 0.6)
+    with pytest.raises(ValueError, match="classes"):
+        kernels.blend_nearest(X, rows, neighbors, class_of + 2, scores, 0.6)
 
 
 def test_pair_contributions_sum_to_the_product_entries(pair):
@@ -73,6 +80,8 @@ def test_pair_contributions_need_pairs_in_row_order(pair):
         kernels.pair_contributions(X, np.array([1, 0]), np.array([0, 0]), M)
     with pytest.raises(ValueError, match="pair rows"):
         kernels.pair_contributions(X, np.array([40]), np.array([0]), M)
+    with pytest.raises(ValueError, match="pair classes"):
+        kernels.pair_contributions(X, np.array([0]), np.array([25]), M)
 
 
 def test_top_per_group_matches_a_two_key_sort():
@@ -90,3 +99,35 @@ def test_top_per_group_matches_a_two_key_sort():
     assert kernels.top_per_group(group[:0], value[:0], 50, 4).tolist() == []
     with pytest.raises(ValueError, match="groups"):
         kernels.top_per_group(np.array([50]), np.array([1.0]), 50, 4)
+
+
+def test_top_k_rows_matches_a_stable_sort():
+    rng = np.random.default_rng(4)
+    scores = rng.integers(0, 20, size=(30, 40)).astype(np.float64)  # many ties
+    rows = np.array([3, 0, 29, 3])
+    columns, values = kernels.top_k_rows(scores, rows, 7)
+    expected = np.argsort(-scores[rows], axis=1, kind="stable")[:, :7]
+    assert columns.tolist() == expected.tolist()
+    assert values.tolist() == np.take_along_axis(scores[rows], expected, axis=1).tolist()
+    with pytest.raises(ValueError, match="k must"):
+        kernels.top_k_rows(scores, rows, 41)
+    with pytest.raises(ValueError, match="rows"):
+        kernels.top_k_rows(scores, np.array([30]), 3)
+
+
+def test_top_words_sums_each_word_then_ranks_them():
+    rng = np.random.default_rng(5)
+    pair = np.sort(rng.integers(0, 40, 600))
+    word = rng.integers(0, 9, 600)
+    value = rng.integers(1, 4, 600).astype(np.float32)  # small integers: exact sums, ties
+    got_pair, got_word = kernels.top_words(pair, word, value, 3)
+    expected_pair, expected_word = [], []
+    for p in np.unique(pair):
+        sums = np.bincount(word[pair == p], weights=value[pair == p], minlength=9)
+        present = np.flatnonzero(np.bincount(word[pair == p], minlength=9))
+        ranked = present[np.lexsort((present, -sums[present]))][:3]
+        expected_pair += [p] * len(ranked)
+        expected_word += ranked.tolist()
+    assert got_pair.tolist() == expected_pair and got_word.tolist() == expected_word
+    with pytest.raises(ValueError, match="ordered"):
+        kernels.top_words(np.array([1, 0]), np.array([0, 0]), np.array([1.0, 1.0]), 3)

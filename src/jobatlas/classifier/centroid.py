@@ -138,21 +138,23 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         self.neighbor_class_ids_ = ids.astype(np.int64)
         self.neighbor_starts_ = starts.astype(np.int64)
 
-    def _nearest(self, X) -> np.ndarray:
-        """Return, per row of ``X`` and class, the cosine of the class's nearest short training
-        text, shape (n_rows, n_classes).
+    def _blend_nearest(self, X, scores: np.ndarray, rows: np.ndarray) -> None:
+        """Blend into ``scores[rows]`` the cosine of each class's nearest short training text
+        to the rows of ``X`` (one per entry of ``rows``), in place.
 
-        Only the neighbours sharing a feature with the row are visited (a title meets about 2%
+        Only the neighbours sharing a feature with a row are visited (a title meets about 2%
         of them), and no rows x n_neighbors similarity matrix is built. Cosines are never
         negative, so a class none of whose texts shares a feature scores 0, its true maximum.
         """
-        n_classes, n_neighbors = len(self.classes_), self.neighbors_.shape[1]
+        n_neighbors = self.neighbors_.shape[1]
         if n_neighbors == 0:
-            return np.zeros((X.shape[0], n_classes), dtype=np.float64)
+            scores[rows] *= 1.0 - self.neighbor_share
+            return
         class_of = np.repeat(self.neighbor_class_ids_,
                              np.diff(self.neighbor_starts_, append=n_neighbors))
         query = _scale_columns(X, self.neighbor_features_, self.neighbor_kept_)
-        return kernels.nearest_by_class(query, self.neighbors_, class_of, n_classes)
+        kernels.blend_nearest(query, rows, self.neighbors_, class_of, scores,
+                              self.neighbor_share)
 
     def _specificity(self, mass, n_classes: int) -> np.ndarray:
         total = np.asarray(mass.sum(axis=0)).ravel()
@@ -191,14 +193,7 @@ class SpecificCentroidClassifier(ClassifierMixin, BaseEstimator):
         # Only short rows are blended: a long row's score is its centroid cosine unchanged.
         short = np.flatnonzero(np.diff(X.indptr) <= self.neighbor_max_nnz)
         every = len(short) == X.shape[0]  # a batch of titles: no row copies
-        share = self.neighbor_share
-        nearest = self._nearest(X if every else X[short])
-        nearest *= share
-        if every:
-            scores *= 1.0 - share
-            scores += nearest
-        else:
-            scores[short] = (1.0 - share) * scores[short] + nearest
+        self._blend_nearest(X if every else X[short], scores, short)
         return scores
 
     def predict(self, X) -> np.ndarray:

@@ -531,15 +531,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         found = word >= 0
         pair, word, value = pair[found], word[found], value[found]
         # Sum the n-grams of each word, then rank words within each pair.
-        width = len(words) + 1
-        key, inverse = np.unique(pair * width + word, return_inverse=True)
-        score = np.bincount(inverse, weights=value)
-        key_pair, key_word = key // width, key % width
-        ranked = np.lexsort((-score, key_pair))
-        ranked_pair = key_pair[ranked]
-        top = _rank_in_group(ranked_pair) < top_n
-        shown = [words[w] for w in key_word[ranked[top]].tolist()]
-        ends = np.cumsum(np.bincount(ranked_pair[top], minlength=len(pair_row))).tolist()
+        shown_pair, shown_word = kernels.top_words(pair, word, value, top_n)
+        shown = [words[w] for w in shown_word.tolist()]
+        ends = np.cumsum(np.bincount(shown_pair, minlength=len(pair_row))).tolist()
         per_pair = [shown[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
         offsets = np.cumsum([0] + [len(c) for c in classes]).tolist()
         return [per_pair[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
@@ -553,14 +547,6 @@ def _shared_titles(normalized, y, classes) -> dict[str, np.ndarray]:
             by_title.setdefault(key, set()).add(label)
     return {key: np.searchsorted(classes, sorted(labels))
             for key, labels in by_title.items() if len(labels) > 1}
-
-
-def _rank_in_group(group: np.ndarray) -> np.ndarray:
-    """Return each entry's position within its run of equal values of sorted ``group``."""
-    if not len(group):
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.diff(group, prepend=group[0] - 1))
-    return np.arange(len(group)) - np.repeat(starts, np.diff(starts, append=len(group)))
 
 
 def _softmax_rows(scores: np.ndarray) -> np.ndarray:

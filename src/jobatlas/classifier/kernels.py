@@ -1,18 +1,18 @@
-"""Compiled loops over sparse matrices that scipy.sparse has no single call for.
+"""Compiled loops (numba) for the scoring steps that scipy and numpy have no single call for.
 
 Scoring a title multiplies its ~50 features by three sparse matrices (class centroids, the
 softmax regression, the short training titles). scipy's sparse-times-sparse product first
-counts the result's entries, then builds it as a sparse matrix that the caller scatters into a
-dense array; for titles against 1,016 occupations the result is nearly dense anyway, so two
-thirds of that work is bookkeeping. These kernels (compiled by numba, cached on disk after the
-first call) add each product straight into the dense array, take each occupation's nearest
-title without materializing the title-to-title similarities, and look up the evidence of
-chosen (text, occupation) pairs by walking the feature's own occupations instead of a binary
-search over every centroid entry.
+counts the result's entries, then builds it as a sparse matrix that the caller scattered into
+a dense array, although for titles against 1,016 occupations the result is nearly dense. These
+loops (compiled on first use and cached on disk) add each product straight into the dense
+scores, blend in each occupation's nearest training title without materializing the
+title-to-title similarities, find the evidence of chosen (text, occupation) pairs by walking
+each feature's own occupations, rank each pair's n-grams and words, and take each row's top
+classes, each in one pass with no sort of the whole batch.
 
-Each takes the CSR arrays (``indptr``, ``indices``, ``data``) of a query matrix and of a
-feature-major model matrix (one row per feature), so callers keep plain scipy objects.
-"""
+The sparse ones take scipy CSR matrices and pass their arrays (``indptr``, ``indices``,
+``data``) to the loops; model matrices are feature-major (one row per feature). The loops do
+not check bounds, so every wrapper checks shapes and index ranges first."""
 
 from __future__ import annotations
 
@@ -31,22 +31,31 @@ def add_product(X: sp.csr_matrix, by_feature: sp.csr_matrix, out: np.ndarray,
     return out
 
 
-def nearest_by_class(X: sp.csr_matrix, neighbors: sp.csr_matrix, class_of: np.ndarray,
-                     n_classes: int) -> np.ndarray:
-    """Return, per row of ``X`` and class, the largest dot product with a neighbour column.
+def blend_nearest(X: sp.csr_matrix, rows: np.ndarray, neighbors: sp.csr_matrix,
+                  class_of: np.ndarray, scores: np.ndarray, share: float) -> np.ndarray:
+    """Blend into ``scores[rows[i]]`` each class's nearest neighbour for row ``i`` of ``X``:
+    ``(1 - share) * score + share * (largest dot product with a column of that class)``,
+    in place; returns ``scores``.
 
     ``neighbors`` holds one column per neighbour (one row per feature); ``class_of`` gives
     each column's class. Entries of both must not be negative: a class no neighbour of which
-    shares a feature with the row keeps 0, the largest dot product it could have.
+    shares a feature with the row gets 0, the largest dot product it could have.
     """
     _check_shapes(X, neighbors)
+    _check_out(scores, scores.shape[0], scores.shape[1])
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) != X.shape[0]:
+        raise ValueError(f"{len(rows)} rows for {X.shape[0]} rows of X")
+    if len(rows) and (rows.min() < 0 or rows.max() >= scores.shape[0]):
+        raise ValueError(f"rows must lie in [0, {scores.shape[0]})")
     if len(class_of) != neighbors.shape[1]:
         raise ValueError(f"class_of has {len(class_of)} classes for {neighbors.shape[1]} columns")
-    out = np.zeros((X.shape[0], n_classes), dtype=np.float64)
-    _nearest_by_class(X.indptr, X.indices, X.data, neighbors.indptr, neighbors.indices,
-                      neighbors.data, np.asarray(class_of, dtype=np.int64),
-                      neighbors.shape[1], out)
-    return out
+    class_of = np.asarray(class_of, dtype=np.int64)
+    if len(class_of) and (class_of.min() < 0 or class_of.max() >= scores.shape[1]):
+        raise ValueError(f"classes must lie in [0, {scores.shape[1]})")
+    _blend_nearest(X.indptr, X.indices, X.data, rows, neighbors.indptr, neighbors.indices,
+                   neighbors.data, class_of, neighbors.shape[1], scores, float(share))
+    return scores
 
 
 def pair_contributions(X: sp.csr_matrix, pair_row: np.ndarray, pair_class: np.ndarray,
@@ -63,16 +72,20 @@ def pair_contributions(X: sp.csr_matrix, pair_row: np.ndarray, pair_class: np.nd
     if len(pair_row) and (pair_row[0] < 0 or pair_row[-1] >= X.shape[0]
                           or np.any(np.diff(pair_row) < 0)):
         raise ValueError(f"pair rows must be ordered and lie in [0, {X.shape[0]})")
+    pair_class = np.asarray(pair_class, dtype=np.int64)
+    if len(pair_class) != len(pair_row):
+        raise ValueError(f"{len(pair_class)} pair classes for {len(pair_row)} pair rows")
+    if len(pair_class) and (pair_class.min() < 0 or pair_class.max() >= by_feature.shape[1]):
+        raise ValueError(f"pair classes must lie in [0, {by_feature.shape[1]})")
     first = np.searchsorted(pair_row, np.arange(X.shape[0] + 1)).astype(np.int64)
     # Each pair gets room for one entry per feature of its row, filled, then packed.
     room = np.concatenate(([0], np.cumsum(np.diff(X.indptr)[pair_row]))).astype(np.int64)
     pair = np.empty(room[-1], np.int64)
     feature = np.empty(room[-1], np.int64)
     value = np.empty(room[-1], np.float32)
-    count = _pair_contributions(X.indptr, X.indices, X.data, first,
-                                np.asarray(pair_class, dtype=np.int64), by_feature.indptr,
-                                by_feature.indices, by_feature.data, by_feature.shape[1],
-                                room, pair, feature, value)
+    count = _pair_contributions(X.indptr, X.indices, X.data, first, pair_class,
+                                by_feature.indptr, by_feature.indices, by_feature.data,
+                                by_feature.shape[1], room, pair, feature, value)
     return pair[:count], feature[:count], value[:count]
 
 
@@ -84,6 +97,42 @@ def top_per_group(group: np.ndarray, value: np.ndarray, n_groups: int, keep: int
     if len(group) and (group.min() < 0 or group.max() >= n_groups):
         raise ValueError(f"groups must lie in [0, {n_groups})")
     return _top_per_group(group, np.asarray(value, dtype=np.float32), n_groups, keep)
+
+
+def top_k_rows(scores: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (columns, values) of the ``k`` largest entries of each of ``rows`` of the 2-D
+    ``scores``, best first (ties: the lower column first), each of shape (len(rows), k).
+
+    One pass over each row with a sorted buffer of ``k``: no copy of the rows, no partition.
+    """
+    scores = np.ascontiguousarray(scores, dtype=np.float64)
+    rows = np.asarray(rows, dtype=np.int64)
+    if not 1 <= k <= scores.shape[1]:
+        raise ValueError(f"k must lie in [1, {scores.shape[1]}], got {k}")
+    if len(rows) and (rows.min() < 0 or rows.max() >= scores.shape[0]):
+        raise ValueError(f"rows must lie in [0, {scores.shape[0]})")
+    columns = np.empty((len(rows), k), dtype=np.int64)
+    values = np.empty((len(rows), k), dtype=np.float64)
+    _top_k_rows(scores, rows, k, columns, values)
+    return columns, values
+
+
+def top_words(pair: np.ndarray, word: np.ndarray, value: np.ndarray, top_n: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Sum ``value`` per (pair, word) and return (pair, word) of each pair's ``top_n`` words
+    by that sum, best first (ties: the lower word id first), pair by pair.
+
+    ``pair`` must be ordered; a pair holds a few dozen entries at most (each pair's strongest
+    n-grams), so the words of a pair are gathered by a scan, with no sort of the whole batch.
+    """
+    pair = np.asarray(pair, dtype=np.int64)
+    if len(pair) and np.any(np.diff(pair) < 0):
+        raise ValueError("pairs must be ordered")
+    out_pair = np.empty(len(pair), dtype=np.int64)
+    out_word = np.empty(len(pair), dtype=np.int64)
+    count = _top_words(pair, np.asarray(word, dtype=np.int64),
+                       np.asarray(value, dtype=np.float32), top_n, out_pair, out_word)
+    return out_pair[:count], out_word[:count]
 
 
 def _check_shapes(X: sp.csr_matrix, by_feature: sp.csr_matrix) -> None:
@@ -112,16 +161,18 @@ def _add_product(indptr, indices, data, m_indptr, m_indices, m_data, weight, out
 
 
 @njit(cache=True, nogil=True)
-def _nearest_by_class(indptr, indices, data, n_indptr, n_indices, n_data, class_of,
-                      n_neighbors, out):
+def _blend_nearest(indptr, indices, data, rows, n_indptr, n_indices, n_data, class_of,
+                   n_neighbors, scores, share):
     # One dot product per neighbour a row touches, listed in `touched` when it first turns
     # positive (a sum of positive products never returns to 0) and cleared after the row.
     # 32-bit scratch, as scipy's float32 product sums, stays in cache: 65,000 neighbours.
     dots = np.zeros(n_neighbors, dtype=np.float32)
     touched = np.empty(n_neighbors, dtype=np.int32)
-    for row in range(len(indptr) - 1):
+    best = np.zeros(scores.shape[1], dtype=np.float64)
+    keep = 1.0 - share
+    for i in range(len(rows)):
         count = 0
-        for k in range(indptr[row], indptr[row + 1]):
+        for k in range(indptr[i], indptr[i + 1]):
             feature = indices[k]
             x = data[k]
             for j in range(n_indptr[feature], n_indptr[feature + 1]):
@@ -132,13 +183,17 @@ def _nearest_by_class(indptr, indices, data, n_indptr, n_indices, n_data, class_
                         touched[count] = neighbor
                         count += 1
                     dots[neighbor] += product
-        target = out[row]
+        best[:] = 0.0
         for t in range(count):
             neighbor = touched[t]
             cls = class_of[neighbor]
-            if dots[neighbor] > target[cls]:
-                target[cls] = dots[neighbor]
+            if dots[neighbor] > best[cls]:
+                best[cls] = dots[neighbor]
             dots[neighbor] = 0
+        # The row's blend in one pass, while it is in cache.
+        target = scores[rows[i]]
+        for cls in range(len(best)):
+            target[cls] = target[cls] * keep + best[cls] * share
 
 
 @njit(cache=True, nogil=True)
@@ -215,3 +270,60 @@ def _top_per_group(group, value, n_groups, keep):
                 size += 1
         n += size
     return out[:n]
+
+
+@njit(cache=True, nogil=True)
+def _top_k_rows(scores, rows, k, columns, values):
+    for i in range(len(rows)):
+        row = scores[rows[i]]
+        size = 0
+        for column in range(row.shape[0]):
+            v = row[column]
+            if size == k and v <= values[i, k - 1]:
+                continue
+            b = size if size < k else k - 1
+            while b > 0 and values[i, b - 1] < v:
+                values[i, b] = values[i, b - 1]
+                columns[i, b] = columns[i, b - 1]
+                b -= 1
+            values[i, b] = v
+            columns[i, b] = column
+            if size < k:
+                size += 1
+
+
+@njit(cache=True, nogil=True)
+def _top_words(pair, word, value, top_n, out_pair, out_word):
+    words = np.empty(len(pair), dtype=np.int64)
+    sums = np.empty(len(pair), dtype=np.float64)
+    count = 0
+    start = 0
+    while start < len(pair):
+        stop = start
+        while stop < len(pair) and pair[stop] == pair[start]:
+            stop += 1
+        # Sum each distinct word's n-grams, in entry order.
+        distinct = 0
+        for i in range(start, stop):
+            at = 0
+            while at < distinct and words[at] != word[i]:
+                at += 1
+            if at == distinct:
+                words[at] = word[i]
+                sums[at] = 0.0
+                distinct += 1
+            sums[at] += value[i]
+        # Pick the best `top_n`: larger sum first, then lower word id.
+        for _ in range(min(top_n, distinct)):
+            best = 0
+            for at in range(1, distinct):
+                if sums[at] > sums[best] or (sums[at] == sums[best] and words[at] < words[best]):
+                    best = at
+            out_pair[count] = pair[start]
+            out_word[count] = words[best]
+            count += 1
+            distinct -= 1
+            words[best] = words[distinct]
+            sums[best] = sums[distinct]
+        start = stop
+    return count
