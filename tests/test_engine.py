@@ -98,6 +98,19 @@ def test_misspelled_title_is_classified_as_spelled_right(occupation_engine, typo
     assert not any("forklft" in words or "drivr" in words for words in best.evidence)
 
 
+@pytest.mark.parametrize(("ad", "soc"), [("Cajera", "41-2011"),
+                                       ("Se busca cocinero", "35-2014"),
+                                       ("Limpieza de casas", "37-2012"),
+                                       ("Soldadores", "51-4121"),
+                                       ("Operador de montacargas", "53-7051"),
+                                       ("Cuidadora de ancianos", "31-1122")])
+def test_spanish_job_ads_find_their_occupation(occupation_engine, ad, soc):
+    best = occupation_engine.classify(ad)[0]
+    assert best.soc == soc
+    # Before, "Cajera" was read as a typo of "camera": Camera Equipment Repairers at 0.62.
+    assert not any("camera" in words for words in best.evidence)
+
+
 def test_long_text_is_truncated():
     assert len(check_text("cook " * 50_000)) == MAX_CHARS
 

@@ -22,7 +22,8 @@ from jobatlas.classifier.text import normalize_text, singular, title_head, title
         ("PCA, HHA", "personal care aide home health aide"),
         ("EMT-Basic", "emergency medical technician basic"),
         ("CNAs needed", "certified nursing assistant needed"),
-        ("Niñera / Café Cashier", "ninera cafe cashier"),
+        ("Niñera / Café Cashier", "nanny cafe cashier"),  # accents folded, then Spanish
+        ("Crème Brûlée Cook", "creme brulee cook"),
         ("ÉCOLE BUS DRIVER", "ecole bus driver"),
         ("C.N.A.", "certified nursing assistant"),
         ("R.N, L.P.N. wanted", "registered nurse licensed practical nurse wanted"),

@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from jobatlas.classifier.abbreviations import ABBREVIATIONS, CAPITALS_ONLY
+from jobatlas.classifier.spanish import spanish_job_word
 
 _TAG = re.compile(r"<[^>]{0,200}>")
 _BLOCK_TAG = re.compile(r"(?i)<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]{0,200}>")
@@ -71,6 +72,9 @@ def _expand(token: str, capitals_ok: bool) -> str:
     lower = token.lower().replace("'", "")
     if lower in ABBREVIATIONS:
         return ABBREVIATIONS[lower]
+    english = spanish_job_word(lower)
+    if english is not None:
+        return english
     if capitals_ok and token.isupper() and lower in CAPITALS_ONLY:
         return CAPITALS_ONLY[lower]
     # Plural abbreviations: "RNs", "CNAs".
@@ -100,7 +104,8 @@ _ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
 
 
 def normalize_text(text: str) -> str:
-    """Return lower-case words: markup removed, abbreviations expanded, plurals made singular.
+    """Return lower-case words: markup removed, abbreviations expanded, Spanish job words in
+    English ("cocinero" -> "cook"), plurals made singular.
 
     Slashes, hyphens and other punctuation separate words, so "Landscape/Irrigation Laborer"
     becomes ``"landscape irrigation laborer"``; accents are dropped ("Cajera" and "Cajéra"
