@@ -190,10 +190,9 @@ def _top_classes(proba: np.ndarray, starts: list[int], counts: list[int], top_k:
             picks[i] = (classes, zeros, scores)
     for i in np.flatnonzero(~single).tolist():
         block = proba[starts[i]:starts[i] + counts[i]]
-        scores = block.max(axis=0)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        picks[i] = (top.tolist(), block[:, top].argmax(axis=0).tolist(), scores[top].tolist())
+        top, top_scores = top_k_rows(block.max(axis=0)[None, :], [0], k)
+        picks[i] = (top[0].tolist(), block[:, top[0]].argmax(axis=0).tolist(),
+                    top_scores[0].tolist())
     return picks
 
 
