@@ -131,3 +131,27 @@ def test_top_words_sums_each_word_then_ranks_them():
     assert got_pair.tolist() == expected_pair and got_word.tolist() == expected_word
     with pytest.raises(ValueError, match="ordered"):
         kernels.top_words(np.array([1, 0]), np.array([0, 0]), np.array([1.0, 1.0]), 3)
+
+
+def test_first_holder_finds_the_first_entry_of_each_segment():
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(0, 30, size=12)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    held = rng.integers(0, 20, size=indptr[-1])  # repeats, as n-grams shared by words do
+    holder = rng.integers(0, 1000, size=indptr[-1])
+    segment = rng.integers(0, 12, size=400)
+    wanted = rng.integers(-1, 25, size=400)
+    expected = []
+    for s, value in zip(segment, wanted, strict=True):
+        places = np.flatnonzero(held[indptr[s]:indptr[s + 1]] == value)
+        expected.append(holder[indptr[s] + places[0]] if len(places) and value >= 0 else -1)
+    assert kernels.first_holder(indptr, held, holder, segment, wanted).tolist() == expected
+
+
+def test_first_holder_rejects_inconsistent_segments():
+    with pytest.raises(ValueError, match="held_indptr"):
+        kernels.first_holder(np.array([0, 3]), np.arange(2), np.arange(2), np.array([0]),
+                             np.array([1]))
+    with pytest.raises(ValueError, match="segments"):
+        kernels.first_holder(np.array([0, 2]), np.arange(2), np.arange(2), np.array([1]),
+                             np.array([1]))

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from jobatlas.classifier import kernels
 from jobatlas.classifier.features import char_columns_reader
 
 # Codes in ``EvidenceTable.fixed`` for features that do not name their words themselves.
-NO_WORD = -1  # too short to show a reader ("ab", " a ")
+NO_WORD = -1  # too short to show a reader ("ab", " a "); kernels.first_holder's "none"
 CHAR_GRAM = -2  # a character n-gram: the input word holding it names it
 
 # Character n-grams shorter than this (spaces aside) say too little to be shown as evidence.
@@ -157,24 +158,29 @@ def _searched_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarr
 def _gathered_word_ids(table: EvidenceTable, rows: np.ndarray, columns: np.ndarray,
                        normalized: list[str], extra: dict[str, int]) -> np.ndarray:
     """``_char_word_ids`` for short texts: every word's n-gram columns, gathered in arrays."""
+    unique_rows, segment = _segments(rows)
     held: list[int] = []  # char block columns of every (row, word), in word order
     counts: list[int] = []
-    entry_rows: list[int] = []
     entry_ids: list[int] = []
-    for row in np.unique(rows).tolist():
+    ends: list[int] = []
+    for row in unique_rows.tolist():
         for word in normalized[row].split():
             columns_of_word = table.char_columns(word)
             held.extend(columns_of_word)
             counts.append(len(columns_of_word))
-            entry_rows.append(row)
             entry_ids.append(_id_of(table, word, extra))
-    width = len(table.fixed) + 1
-    keys = (np.repeat(np.asarray(entry_rows, dtype=np.int64), counts) * width
-            + np.asarray(held, dtype=np.int64))
-    # np.unique's index is each key's first occurrence: the earliest word holding the n-gram.
-    unique, first = np.unique(keys, return_index=True)
-    owner = np.repeat(np.asarray(entry_ids, dtype=np.int64), counts)[first]
-    wanted = rows.astype(np.int64) * width + columns
-    at = np.minimum(np.searchsorted(unique, wanted), max(len(unique) - 1, 0))
-    hit = unique[at] == wanted if len(unique) else np.zeros(len(wanted), dtype=bool)
-    return np.where(hit, owner[at] if len(unique) else NO_WORD, NO_WORD)
+        ends.append(len(held))
+    holder = np.repeat(np.asarray(entry_ids, dtype=np.int64), counts)
+    return kernels.first_holder(np.asarray([0, *ends], dtype=np.int64),
+                                np.asarray(held, dtype=np.int64), holder, segment, columns)
+
+
+def _segments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct ``rows`` and each entry's index among them (``np.unique`` with
+    ``return_inverse``, without its sort when ``rows`` is already ordered, as pairs are)."""
+    if len(rows) and np.all(rows[1:] >= rows[:-1]):
+        segment = np.zeros(len(rows), dtype=np.int64)
+        np.cumsum(rows[1:] != rows[:-1], out=segment[1:])
+        return rows[np.flatnonzero(np.diff(segment, prepend=-1))], segment
+    unique, inverse = np.unique(rows, return_inverse=True)
+    return unique, inverse.ravel()

@@ -135,6 +135,34 @@ def top_words(pair: np.ndarray, word: np.ndarray, value: np.ndarray, top_n: int
     return out_pair[:count], out_word[:count]
 
 
+def first_holder(held_indptr: np.ndarray, held: np.ndarray, holder: np.ndarray,
+                 segment: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Return, for each ``(segment[i], wanted[i])``, the ``holder`` of the first entry of
+    that segment of ``held`` equal to ``wanted[i]``; -1 where the segment holds none.
+
+    Segment ``s`` is ``held[held_indptr[s]:held_indptr[s + 1]]`` (a text's words' n-gram
+    columns, word after word); ``holder`` names each entry (its word). Each segment is sorted
+    once (a few hundred entries) and searched per wanted value, so finding the words of a
+    batch needs no sort of the whole batch.
+    """
+    held_indptr = np.asarray(held_indptr, dtype=np.int64)
+    held = np.asarray(held, dtype=np.int64)
+    holder = np.asarray(holder, dtype=np.int64)
+    segment = np.asarray(segment, dtype=np.int64)
+    if len(held) != len(holder) or len(held_indptr) < 1 or held_indptr[-1] != len(held):
+        raise ValueError("held_indptr must end at len(held), and holder match held")
+    if np.any(np.diff(held_indptr) < 0) or held_indptr[0] != 0:
+        raise ValueError("held_indptr must start at 0 and never decrease")
+    if len(held) and held.min() < 0:
+        raise ValueError("held values must not be negative")
+    segments = len(held_indptr) - 1
+    if len(segment) and (segment.min() < 0 or segment.max() >= segments):
+        raise ValueError(f"segments must lie in [0, {segments})")
+    out = np.empty(len(segment), dtype=np.int64)
+    _first_holder(held_indptr, held, holder, segment, np.asarray(wanted, dtype=np.int64), out)
+    return out
+
+
 def _check_shapes(X: sp.csr_matrix, by_feature: sp.csr_matrix) -> None:
     # The compiled loops do not check bounds: a feature index past the model's rows would
     # read stray memory, so the shapes are checked here.
@@ -327,3 +355,25 @@ def _top_words(pair, word, value, top_n, out_pair, out_word):
             sums[best] = sums[distinct]
         start = stop
     return count
+
+
+@njit(cache=True, nogil=True)
+def _first_holder(held_indptr, held, holder, segment, wanted, out):
+    # Key = value * width + place in the segment: sorting keys orders a segment by value,
+    # then by place, so the leftmost key of a value is its first entry.
+    keys = np.empty(len(held), dtype=np.int64)
+    for s in range(len(held_indptr) - 1):
+        start, stop = held_indptr[s], held_indptr[s + 1]
+        width = stop - start
+        for j in range(start, stop):
+            keys[j] = held[j] * width + (j - start)
+        keys[start:stop] = np.sort(keys[start:stop])
+    for i in range(len(segment)):
+        start, stop = held_indptr[segment[i]], held_indptr[segment[i] + 1]
+        width = stop - start
+        out[i] = -1
+        if width == 0 or wanted[i] < 0:
+            continue
+        at = start + np.searchsorted(keys[start:stop], wanted[i] * width)
+        if at < stop and keys[at] // width == wanted[i]:
+            out[i] = holder[start + keys[at] % width]
