@@ -111,6 +111,29 @@ def test_spanish_job_ads_find_their_occupation(occupation_engine, ad, soc):
     assert not any("camera" in words for words in best.evidence)
 
 
+
+@pytest.mark.parametrize(("ad", "soc"), [
+    # Before the ad wording was removed: Compliance Officers ("driver license" examiners).
+    ("Driver with CDL license", "53-3032"),
+    ("Landscape Laborer with drivers license", "37-3011"),
+    ("CDL A Drivers Needed - $1,500 Sign On Bonus", "53-3032"),
+    # Before: Food Preparation Workers; Cooks, Restaurant came fifth.
+    ("Experienced Line Cook Wanted", "35-2014"),
+    ("Painter with experience", "47-2141"),
+    ("Dishwasher - Immediate Start", "35-9021"),
+])
+def test_craigslist_style_ad_titles_find_their_occupation(occupation_engine, ad, soc):
+    best = occupation_engine.classify(ad)[0]
+    assert best.soc == soc
+
+
+def test_pay_in_an_ad_title_is_not_read_as_human_resources(occupation_engine):
+    # "$18/hr" was "18 human resources", and "Now Hiring" a human resources call too.
+    socs = [m.soc for m in occupation_engine.classify("Now Hiring Warehouse Workers $18/hr",
+                                                      top_k=3)]
+    assert not any(soc.startswith("13-107") or soc.startswith("43-4161") for soc in socs)
+    assert {"53-7062", "53-7065"} & set(socs)
+
 def test_long_text_is_truncated():
     assert len(check_text("cook " * 50_000)) == MAX_CHARS
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from jobatlas.classifier.abbreviations import ABBREVIATIONS, CAPITALS_ONLY
+from jobatlas.classifier.ad_wording import strip_ad_wording
 from jobatlas.classifier.spanish import spanish_job_word
 
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -14,7 +15,8 @@ _BLOCK_TAG = re.compile(r"(?i)<\s*(?:br|/p|/div|/li|/h\d|/tr)\b[^>]{0,200}>")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#']*")
 _UNINFLECTED = ("ss", "us", "is", "ics", "news", "ous")
 _NON_LETTER = re.compile(r"[\W\d_]+")
-_HEAD_STOP = re.compile(r"\s*(?:\(|,|\s-\s|\s–\s|\||:).*$", re.S)
+# A requirement ("Driver with CDL", "Cook w/ experience") follows the job, as a qualifier does.
+_HEAD_STOP = re.compile(r"\s*(?:\(|,|\s-\s|\s–\s|\||:|\s(?:with|w/)\s).*$", re.S | re.I)
 # Initials written with dots ("C.N.A.", "R.N", "e.g."): single letters joined by dots.
 _DOTTED = re.compile(r"(?<![\w.])[A-Za-z](?:\.[A-Za-z])+\.?(?![\w])")
 # A dot then a letter, which any such run holds: searched first (a literal first character
@@ -112,7 +114,7 @@ def normalize_text(text: str) -> str:
     are one word); letters of other scripts are not kept. Capitals-only abbreviations ("IT",
     "OR") are expanded only when the text is not written entirely in capitals.
     """
-    text = fold_accents(clean_markup(text))
+    text = strip_ad_wording(fold_accents(clean_markup(text)))
     letters = _NON_LETTER.sub("", text)
     capitals_ok = not letters or _capitals(letters) <= 0.7 * len(letters)
     tokens = _TOKEN.findall(text)
@@ -136,7 +138,8 @@ def _capitals(letters: str) -> int:
 
 
 def title_head(title: str) -> str:
-    """Return the part of a title that names the job: before any parenthesis, comma or dash."""
+    """Return the part of a title that names the job: before any parenthesis, comma, dash or
+    requirement ("Driver with CDL", "Cook w/ experience")."""
     head = _HEAD_STOP.sub("", clean_markup(title).strip())
     return head or title
 
