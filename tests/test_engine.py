@@ -61,6 +61,28 @@ def test_resume_with_several_jobs_lists_each(occupation_engine):
     assert socs & {"35-2011", "35-2012", "35-2014", "35-2015", "35-2021"}
 
 
+def test_resume_header_and_schooling_suggest_no_occupation(occupation_engine):
+    resume = """Maria Gonzalez
+    Houston, TX 77002
+    (713) 555-0182 | maria.gonzalez@example.com
+
+    EXPERIENCE
+    Line Cook, Pappas Restaurants, 2019-2024
+    - Prepared grill and fryer orders for 300 covers a night
+    Warehouse Associate, Amazon, 2016-2019
+    - Picked and packed orders, loaded trucks
+
+    EDUCATION
+    Lamar High School, Diploma
+    """
+    matches = occupation_engine.classify(resume, top_k=10)
+    socs = [m.soc for m in matches]
+    assert "35-2014" in socs[:3] and "53-7062" in socs[:3]
+    # Before: Secondary School Teachers 0.32 (third) from the school, Sailors and Marine
+    # Oilers from the name, Inspectors from the e-mail address ("example").
+    assert not any(soc.startswith("25-") or soc in ("53-5011", "51-9061") for soc in socs)
+
+
 def test_posting_with_body(occupation_engine):
     posting = ("Delivery Driver\nWe need a driver with a clean license to deliver packages "
                "on a local route in a company van.")

@@ -147,6 +147,14 @@ class OccupationEngine:
         features, normalized = self.classifier.featurize(units, return_normalized=True)
         proba = self.classifier.proba_from_features(features, normalized)
         starts = np.cumsum([0, *counts[:-1]]).tolist()
+        # A line of a resume that holds no word the model knows ("Maria Gonzalez", the name
+        # on top) names no job, though its letters still score some occupation (Sailors and
+        # Marine Oilers, 0.10): it gets no say. The whole text always keeps its own.
+        known = self.classifier.words_
+        for start, count in zip(starts, counts, strict=True):
+            for unit in range(start + 1, start + count):
+                if known.isdisjoint(normalized[unit].split()):
+                    proba[unit] = 0.0
         picks = _top_classes(proba, starts, counts, top_k)
         # Evidence for each occupation comes from the unit (whole text or one title line)
         # that scored it best; all of the batch's evidence is looked up in one call.

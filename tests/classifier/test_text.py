@@ -105,3 +105,28 @@ def test_title_lines_skips_long_lines_and_markup():
     text = "<p>Delivery Driver</p><br>" + "We need a driver with a clean license " * 3
     assert title_lines(text, max_words=10) == ["Delivery Driver"]
 
+
+
+def test_title_lines_skip_contact_lines_and_schooling():
+    resume = """Maria Gonzalez
+    Houston, TX 77002
+    (713) 555-0182 | maria.gonzalez@example.com
+    www.linkedin.com/in/mgonzalez
+
+    EXPERIENCE
+    Line Cook, Pappas Restaurants, 2019-2024
+
+    EDUCATION
+    Lamar High School, Diploma
+    Houston Community College
+
+    CERTIFICATIONS
+    ServSafe Food Handler
+    """
+    assert title_lines(resume, max_words=10) == ["Maria Gonzalez", "Line Cook",
+                                                 "ServSafe Food Handler"]
+
+
+def test_title_lines_read_jobs_again_after_a_schooling_section():
+    resume = "Education:\nLincoln High School\nWork History:\nDishwasher\n"
+    assert title_lines(resume, max_words=10) == ["Dishwasher"]

@@ -155,6 +155,14 @@ _SECTION_HEADERS = frozenset({
     "qualification", "award", "volunteer", "volunteer experience", "language", "interest",
     "training", "resume", "curriculum vitae",
 })
+# Sections whose short lines name no job the person held or wants: "Lamar High School" under
+# EDUCATION read as a title gave Secondary School Teachers 0.32, third on a cook's resume.
+# Certifications and licenses stay: "CNA License" and "Forklift Certified" say what one does.
+_NO_JOB_SECTIONS = frozenset({"education", "reference", "contact", "award", "language",
+                              "interest"})
+# Contact lines: an e-mail or web address, a phone number, a state and ZIP code.
+_CONTACT = re.compile(r"@|\bwww\.|https?:|\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
+                      r"|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")
 
 
 def title_lines(text: str, max_words: int) -> list[str]:
@@ -162,18 +170,25 @@ def title_lines(text: str, max_words: int) -> list[str]:
 
     A short line names a job ("Forklift Operator, ABC Co, 2019-2021" gives "Forklift
     Operator"); a sentence, a section header ("EXPERIENCE") or a bullet does not: bullets list
-    duties, unless one is a job line (it holds a year) or a few words ("Cashier").
+    duties, unless one is a job line (it holds a year) or a few words ("Cashier"). Neither do
+    contact lines, nor lines under a header of schooling, references, awards, languages or
+    interests, until the next header.
     """
     heads = []
+    listing_jobs = True
     for raw in clean_markup(text).split("\n"):
         raw = raw.strip()
         line = raw.strip(" \t|" + _BULLETS)
-        if not line or len(line.split()) > max_words:
+        if not line or len(line.split()) > max_words or _CONTACT.search(line):
             continue
         if raw[0] in _BULLETS and len(line.split()) > 3 and not _YEAR.search(line):
             continue
         head = title_head(line)
-        if head.endswith(_SENTENCE_END) or normalize_text(head) in _SECTION_HEADERS:
+        header = normalize_text(head.rstrip(":"))
+        if header in _SECTION_HEADERS:
+            listing_jobs = header not in _NO_JOB_SECTIONS
+            continue
+        if head.endswith(_SENTENCE_END) or not listing_jobs:
             continue
         heads.append(head)
     return heads
