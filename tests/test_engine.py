@@ -83,6 +83,18 @@ def test_resume_header_and_schooling_suggest_no_occupation(occupation_engine):
     assert not any(soc.startswith("25-") or soc in ("53-5011", "51-9061") for soc in socs)
 
 
+def test_posting_field_labels_suggest_no_occupation(occupation_engine):
+    posting = """Landscape Laborer
+    We are a busy landscaping company looking for hard workers to join our crew. Duties include
+    mowing, trimming hedges, planting, spreading mulch and general yard cleanup.
+    Pay: $17-$20/hr depending on experience. Full time, Monday-Friday, some Saturdays.
+    Requirements: valid driver's license, reliable transportation, able to lift 50 lbs.
+    """
+    socs = [m.soc for m in occupation_engine.classify(posting, top_k=5)]
+    assert socs[0] == "37-3011"
+    assert "33-3041" not in socs  # Parking Enforcement Workers, from "Pay"
+
+
 def test_posting_with_body(occupation_engine):
     posting = ("Delivery Driver\nWe need a driver with a clean license to deliver packages "
                "on a local route in a company van.")

@@ -130,3 +130,22 @@ def test_title_lines_skip_contact_lines_and_schooling():
 def test_title_lines_read_jobs_again_after_a_schooling_section():
     resume = "Education:\nLincoln High School\nWork History:\nDishwasher\n"
     assert title_lines(resume, max_words=10) == ["Dishwasher"]
+
+
+def test_title_lines_skip_posting_field_labels():
+    posting = """Landscape Laborer
+    Pay: $17-$20/hr depending on experience.
+    Requirements: valid driver's license
+    Duties:
+    Mowing
+    Trimming hedges
+    Experience
+    Prep Cook
+    """
+    # "Pay" alone was read as a job line: Parking Enforcement Workers 0.10.
+    assert title_lines(posting, max_words=10) == ["Landscape Laborer", "Prep Cook"]
+
+
+def test_title_lines_take_the_job_of_a_position_label():
+    assert title_lines("Position: Line Cook\nJob Title: Dishwasher\n", max_words=10) == [
+        "Line Cook", "Dishwasher"]

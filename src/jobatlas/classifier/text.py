@@ -160,6 +160,17 @@ _SECTION_HEADERS = frozenset({
 # Certifications and licenses stay: "CNA License" and "Forklift Certified" say what one does.
 _NO_JOB_SECTIONS = frozenset({"education", "reference", "contact", "award", "language",
                               "interest"})
+# Field labels of postings ("Pay: $17-$20/hr", "Requirements: valid license"): what follows is
+# no job ("Pay" alone gave Parking Enforcement Workers 0.10, third on a landscaping ad).
+_FIELD_LABELS = frozenset({
+    "pay", "salary", "wage", "compensation", "rate", "rate of pay", "requirement", "benefit",
+    "schedule", "hour", "work hour", "location", "address", "phone", "email", "duty",
+    "responsibility", "job duty", "job type", "employment type", "shift", "start date", "apply",
+    "how to apply", "job description", "description", "company", "employer",
+})
+# Labels whose value is the job: "Position: Line Cook", "Job Title: Forklift Operator".
+_JOB_LABEL = re.compile(r"^\s*(?:job\s+title|title|position|job|role|occupation|puesto)\s*:\s*",
+                        re.I)
 # Contact lines: an e-mail or web address, a phone number, a state and ZIP code.
 _CONTACT = re.compile(r"@|\bwww\.|https?:|\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
                       r"|\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")
@@ -172,7 +183,8 @@ def title_lines(text: str, max_words: int) -> list[str]:
     Operator"); a sentence, a section header ("EXPERIENCE") or a bullet does not: bullets list
     duties, unless one is a job line (it holds a year) or a few words ("Cashier"). Neither do
     contact lines, nor lines under a header of schooling, references, awards, languages or
-    interests, until the next header.
+    interests, or under a posting's field label ("Pay:", "Requirements:"), until the next
+    header. "Position: Line Cook" gives "Line Cook".
     """
     heads = []
     listing_jobs = True
@@ -183,8 +195,13 @@ def title_lines(text: str, max_words: int) -> list[str]:
             continue
         if raw[0] in _BULLETS and len(line.split()) > 3 and not _YEAR.search(line):
             continue
-        head = title_head(line)
-        header = normalize_text(head.rstrip(":"))
+        head = title_head(_JOB_LABEL.sub("", line))
+        header = normalize_text(head)
+        if header in _FIELD_LABELS:
+            # "Pay: $15/hr" is one line to skip; "Duties:" alone heads the lines below it.
+            if not line[len(head):].strip(" :-–|,"):
+                listing_jobs = False
+            continue
         if header in _SECTION_HEADERS:
             listing_jobs = header not in _NO_JOB_SECTIONS
             continue
