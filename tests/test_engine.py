@@ -161,6 +161,16 @@ def test_craigslist_style_ad_titles_find_their_occupation(occupation_engine, ad,
     assert best.soc == soc
 
 
+@pytest.mark.parametrize(("words", "soc"), [
+    # Before: Cooks, Fast Food 0.03 (fourth); Production Workers, All Other 0.12; Cashiers absent.
+    ("I was a cook at McDonald's", "35-2011"),
+    ("Uber driver", "53-3054"),
+    ("I worked the register at Walmart and stocked shelves", "41-2031"),
+])
+def test_well_known_employers_name_the_workplace(occupation_engine, words, soc):
+    assert occupation_engine.classify(words)[0].soc == soc
+
+
 def test_pay_in_an_ad_title_is_not_read_as_human_resources(occupation_engine):
     # "$18/hr" was "18 human resources", and "Now Hiring" a human resources call too.
     socs = [m.soc for m in occupation_engine.classify("Now Hiring Warehouse Workers $18/hr",

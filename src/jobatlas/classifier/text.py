@@ -8,6 +8,7 @@ import unicodedata
 
 from jobatlas.classifier.abbreviations import ABBREVIATIONS, CAPITALS_ONLY
 from jobatlas.classifier.ad_wording import strip_ad_wording
+from jobatlas.classifier.employers import employer_words
 from jobatlas.classifier.spanish import spanish_job_word
 
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -77,6 +78,9 @@ def _expand(token: str, capitals_ok: bool) -> str:
     english = spanish_job_word(lower)
     if english is not None:
         return english
+    workplace = employer_words(lower)
+    if workplace is not None:
+        return workplace
     if capitals_ok and token.isupper() and lower in CAPITALS_ONLY:
         return CAPITALS_ONLY[lower]
     # Plural abbreviations: "RNs", "CNAs".
