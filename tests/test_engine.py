@@ -171,6 +171,12 @@ def test_well_known_employers_name_the_workplace(occupation_engine, words, soc):
     assert occupation_engine.classify(words)[0].soc == soc
 
 
+def test_past_tense_reads_as_the_task_it_names(occupation_engine):
+    # "drove" is in no O*NET text; before, Heavy and Tractor-Trailer Truck Drivers had 0.25.
+    best = occupation_engine.classify("I drove a truck")[0]
+    assert best.soc == "53-3032" and "drive" in " ".join(best.evidence)
+
+
 def test_pay_in_an_ad_title_is_not_read_as_human_resources(occupation_engine):
     # "$18/hr" was "18 human resources", and "Now Hiring" a human resources call too.
     socs = [m.soc for m in occupation_engine.classify("Now Hiring Warehouse Workers $18/hr",
