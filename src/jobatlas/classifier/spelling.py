@@ -10,7 +10,7 @@ words of ordinary English that O*NET happens not to use ("diner", "grilled"): on
 job word ("liner", "drilled") is not a typo when the word is common. Word frequencies come
 from ``wordfreq`` (its English list, loaded on the first unknown word). Before any of that, an
 unknown verb form whose base form is known becomes the base form ("drove" -> "drive",
-"fixed" -> "fix"): O*NET's tasks say what is done in the base form.
+"mopped" -> "mop"): O*NET's tasks say what is done in the base form.
 
 Every word of the training texts is known and left alone; corrections go to the single
 words of the fitted word n-gram vocabulary (words of at least two training texts), whose
@@ -89,14 +89,13 @@ class Speller:
         best = min(found, key=lambda hit: (hit[1], -self._frequency[hit[0]], hit[0]))
         return best[0]
 
-
     def _base_form(self, word: str) -> str | None:
-        """Return the known base form of an unknown verb form ("drove" -> "drive", "fixed" ->
-        "fix", "mopping" -> "mop"), else None.
+        """Return the known base form of an unknown verb form ("drove" -> "drive", "mopped" ->
+        "mop", "mopping" -> "mop"), else None.
 
-        O*NET tasks are written in the base form ("Drive trucks", "Repair brakes"); people
-        describe their work in the past tense ("I drove a truck", "I fixed cars"), which
-        shares few letters with it: "I fixed cars" gave Laborers and Freight, Stock 0.10.
+        O*NET tasks are written in the base form ("Drive trucks", "Mop floors"); people
+        describe their work in the past tense ("I drove a truck"), which shares few letters
+        with it: "I drove a truck" gave Heavy and Tractor-Trailer Truck Drivers only 0.25.
         """
         for base in _base_candidates(word):
             if base in self._frequency:
@@ -128,7 +127,7 @@ def _base_candidates(word: str):
             continue
         yield stem  # fixed, picked, cleaning
         yield stem + "e"  # baked, using
-        if len(stem) > 2 and stem[-1] == stem[-2]:
+        if stem[-1] == stem[-2]:
             yield stem[:-1]  # mopped, shipping
         if suffix == "ed" and stem.endswith("i"):
             yield stem[:-1] + "y"  # carried
