@@ -9,16 +9,23 @@ from pathlib import Path
 
 import joblib
 
-# Source files whose change invalidates trained models.
+# Source files, and data files the model reads besides the O*NET release, whose change
+# invalidates trained models.
 _MODEL_SOURCES = ("classifier",)
+_MODEL_DATA = ("data/vectors",)
 
 
 def code_hash() -> str:
-    """Return a short hash of the classifier source code, so edits retrain the model."""
+    """Return a short hash of the classifier source code and the word vectors, so edits
+    retrain the model."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for name in _MODEL_SOURCES:
         for path in sorted((root / name).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    for name in _MODEL_DATA:
+        for path in sorted((root / name).glob("*.npz")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

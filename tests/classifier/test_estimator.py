@@ -54,13 +54,13 @@ def test_fit_learns_classes_and_probabilities_sum_to_one():
     proba = model.predict_proba(["TRUCK DRIVERS", "cook"])
     assert np.allclose(proba.sum(axis=1), 1.0)
     assert list(model.predict(["TRUCK DRIVERS", "cook"])) == ["53-3032.00", "35-2014.00"]
-    assert model.scale_ == (0.0, 0.0, 0.0, 0.0)  # too few texts to hold any out
+    assert model.scale_ == (0.0,) * 6  # too few texts to hold any out
 
 
 def test_calibration_split_holds_out_texts():
     model = OccupationClassifier(calibration_share=0.2, min_df=1).fit(
         [f"{t} {i}" for i, t in enumerate(TEXTS * 4)], LABELS * 4)
-    assert model.scale_ != (0.0, 0.0, 0.0, 0.0)
+    assert model.scale_ != (0.0,) * 6
 
 
 def test_init_stores_params_only_and_clones():
@@ -199,7 +199,7 @@ def test_long_texts_get_their_own_regression():
     texts += [f"{duties[code]} shift {i}" for i, code in enumerate(LABELS * 4)]
     model = OccupationClassifier(calibration_share=0.2, min_df=1).fit(texts, LABELS * 8)
     assert model.long_linear_ is not None
-    assert len(model.scale_) == 4 and model.scale_[3] >= 0.0
+    assert len(model.scale_) == 6 and model.scale_[3] >= 0.0
     features = model.featurize(["we drive a truck on long routes and load the trailer daily",
                                 "truck driver"])
     logits = model._linear_logits(features)
@@ -271,3 +271,31 @@ def test_prior_of_unnamed_classes_is_the_smallest_given():
 def test_bad_class_prior_is_refused(prior):
     with pytest.raises(ValueError, match="class_prior"):
         OccupationClassifier(class_prior=prior).fit(TEXTS, LABELS)
+
+
+def test_calibration_groups_are_a_stable_hashed_share():
+    from jobatlas.classifier.estimator import calibration_group, is_calibration_group
+
+    assert calibration_group("senior line cook") == "line cook"
+    assert calibration_group("senior line cook", "word") == "cook"
+    groups = [f"group {i}" for i in range(20_000)]
+    held = [is_calibration_group(g, 0.1, 0) for g in groups]
+    assert 0.09 < np.mean(held) < 0.11
+    assert held == [is_calibration_group(g, 0.1, 0) for g in groups]  # no random state
+    other_seed = [is_calibration_group(g, 0.1, 1) for g in groups]
+    assert np.mean(np.array(held) & np.array(other_seed)) < 0.02
+
+
+def test_word_vectors_can_be_switched_off_or_pointed_elsewhere(tmp_path):
+    texts = [f"{t} {i}" for i, t in enumerate(TEXTS * 4)]
+    off = OccupationClassifier(calibration_share=0.2, min_df=1, word_vectors=None).fit(
+        texts, LABELS * 4)
+    assert off.semantic_ is None and off.scale_[4:] == (0.0, 0.0)
+    on = OccupationClassifier(calibration_share=0.2, min_df=1).fit(texts, LABELS * 4)
+    assert on.semantic_ is not None
+    assert on.semantic_.cosines(on.featurize(["truck driver"])).shape == (1, 3)
+    from jobatlas.classifier.word_vectors import WordVectorError
+
+    with pytest.raises(WordVectorError, match="cannot read word vectors"):
+        OccupationClassifier(word_vectors=tmp_path / "none.npz", min_df=1).fit(
+            texts, LABELS * 4)

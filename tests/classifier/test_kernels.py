@@ -155,3 +155,22 @@ def test_first_holder_rejects_inconsistent_segments():
     with pytest.raises(ValueError, match="segments"):
         kernels.first_holder(np.array([0, 2]), np.arange(2), np.arange(2), np.array([1]),
                              np.array([1]))
+
+
+def test_csr_positions_finds_each_stored_entry_and_flags_the_rest():
+    rng = np.random.default_rng(3)
+    matrix = sp.random(40, 30, density=0.2, format="csr", random_state=4, dtype=np.float32)
+    matrix.sort_indices()
+    rows, columns = rng.integers(0, 40, 500), rng.integers(0, 30, 500)
+    found = kernels.csr_positions(matrix, rows, columns)
+    for row, column, at in zip(rows, columns, found, strict=True):
+        start, stop = matrix.indptr[row], matrix.indptr[row + 1]
+        stored = np.flatnonzero(matrix.indices[start:stop] == column)
+        assert at == (start + stored[0] if len(stored) else -1)
+    assert (found >= 0).any() and (found < 0).any()
+    with pytest.raises(ValueError, match="rows must lie"):
+        kernels.csr_positions(matrix, [40], [0])
+    unsorted = sp.csr_matrix((np.ones(2), [1, 0], [0, 2]), shape=(1, 2))
+    unsorted.has_sorted_indices = False
+    with pytest.raises(TypeError, match="sorted indices"):
+        kernels.csr_positions(unsorted, [0], [0])

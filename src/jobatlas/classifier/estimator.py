@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
-from sklearn.model_selection import GroupShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.utils import assert_all_finite, column_or_1d
 from sklearn.utils.multiclass import check_classification_targets
@@ -19,8 +20,10 @@ from jobatlas.classifier.centroid import SpecificCentroidClassifier
 from jobatlas.classifier.evidence import evidence_table, word_ids
 from jobatlas.classifier.features import TEXT, make_features, prepare, transform_prepared
 from jobatlas.classifier.linear import SupportSoftmaxClassifier
+from jobatlas.classifier.semantic import SemanticCentroids
 from jobatlas.classifier.spelling import speller_for
 from jobatlas.classifier.text import normalize_text
+from jobatlas.classifier.word_vectors import VECTORS_PATH, WordVectors, load_word_vectors
 
 
 def as_texts(X) -> np.ndarray:
@@ -110,6 +113,12 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         operators were a coin toss. ``None``: such ties stay as the scores have them.
     prior_weight : float, default=0.0
         Weight of ``log(class_prior share)`` added to every class logit of every text.
+    word_vectors : {"bundled"} or path or None, default="bundled"
+        Word vectors distilled from a sentence-embedding model (``word_vectors``): each
+        class logit also gets ``s_short`` or ``s_long`` times the cosine between the text
+        and the class's training titles in that space (``SemanticCentroids``), the weights
+        fitted on the held-out slice with the others. ``"bundled"``: the vectors shipped
+        with jobatlas; ``None``: off.
 
     Attributes
     ----------
@@ -133,9 +142,13 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
     shared_titles_ : dict of str to ndarray
         Normalized training titles (at most ``TITLE_WORDS`` words) of two or more classes,
         with the indices of those classes.
+    semantic_ : SemanticCentroids or None
+        Class similarities through the word vectors; ``None`` when ``word_vectors`` is off
+        or no held-out slice could weigh them.
     scale_ : tuple of float
-        ``(a, b, g_short, g_long)``: the length-dependent inverse temperature and the weights
-        of the two regressions' logits.
+        ``(a, b, g_short, g_long, s_short, s_long)``: the length-dependent inverse
+        temperature, the weights of the two regressions' logits, and those of the semantic
+        cosines for titles and longer texts.
     calibrators_ : dict of {bool: IsotonicRegression or None}
         Map of the top probability to the chance it is right, for titles (``True``: at most
         ``TITLE_WORDS`` words) and longer texts; ``None`` where too few held-out texts of that
@@ -156,6 +169,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         random_state=0,
         class_prior=None,
         prior_weight=PRIOR_WEIGHT,
+        word_vectors="bundled",
     ):
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
@@ -169,6 +183,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.class_prior = class_prior
         self.prior_weight = prior_weight
+        self.word_vectors = word_vectors
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -223,6 +238,7 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.log_share_ = self._log_share()
         self.log_prior_ = (self.prior_weight * self.log_share_
                            if self.log_share_ is not None and self.prior_weight else None)
+        vectors = self._load_word_vectors()  # first: a bad file fails before any work
         # Normalized once: shared titles, known words and calibration groups all read them.
         normalized = [normalize_text(text) for text in texts]
         self.shared_titles_ = _shared_titles(normalized, y, self.classes_)
@@ -232,9 +248,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self.words_ = frozenset(word for text in normalized for word in text.split())
         model = pipeline.named_steps["model"]
         self.pipeline_ = pipeline
-        self.scale_ = (0.0, 0.0, 0.0, 0.0)
+        self.scale_ = (0.0,) * 6
         self.calibrators_ = {True: None, False: None}
-        self.linear_ = self.long_linear_ = None
+        self.linear_ = self.long_linear_ = self.semantic_ = None
         fit_idx, cal_idx = self._calibration_split(texts, y, normalized)
         # Near-duplicate search covers title-length texts only, not task sentences.
         short = np.array([len(t.split()) <= TITLE_WORDS for t in texts])
@@ -246,6 +262,8 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
                                             short[fit_idx])
             self.long_linear_ = self._fit_linear(features[fit_idx], y[fit_idx],
                                                  weights[fit_idx], ~short[fit_idx])
+            self.semantic_ = self._fit_semantic(features[fit_idx], y[fit_idx],
+                                                short[fit_idx], vectors)
             self.scale_ = self._fit_scale(features[cal_idx], y[cal_idx])
             self.calibrators_ = self._fit_calibrators(features[cal_idx], y[cal_idx])
         model.fit(features, y, sample_weight=weights, neighbor_mask=short,
@@ -254,7 +272,28 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
             self.linear_ = self._fit_linear(features, y, weights, short)
         if self.long_linear_ is not None:
             self.long_linear_ = self._fit_linear(features, y, weights, ~short)
+        if self.semantic_ is not None:
+            self.semantic_ = self._fit_semantic(features, y, short, vectors)
         return self
+
+    def _load_word_vectors(self) -> WordVectors | None:
+        if self.word_vectors is None:
+            return None
+        path = VECTORS_PATH if str(self.word_vectors) == "bundled" else self.word_vectors
+        return load_word_vectors(path)
+
+    def _fit_semantic(self, features, y, short, vectors) -> SemanticCentroids | None:
+        """Return class embeddings of the short training texts, or None without vectors."""
+        if vectors is None or not short.any():
+            return None
+        vectorize = self.pipeline_.named_steps["features"].named_steps["vectorize"]
+        start = vectorize.output_indices_["words"].start
+        vocabulary = vectorize.named_transformers_["words"].vocabulary_
+        columns = {term: start + column for term, column in vocabulary.items()
+                   if " " not in term}
+        rows = np.flatnonzero(short)
+        return SemanticCentroids().fit(features[rows], np.searchsorted(self.classes_, y[rows]),
+                                       len(self.classes_), columns, vectors)
 
     def _log_share(self) -> np.ndarray | None:
         """Return the log share of each class in ``class_prior``, or None without a prior."""
@@ -283,20 +322,21 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         n_cal = int(len(texts) * self.calibration_share)
         if n_cal < 50:
             return everything, everything[:0]
-        keep = {"head": -2, "word": -1}.get(self.calibration_grouping)
-        groups = np.array([" ".join(text.split()[keep:]) for text in normalized],
-                          dtype=object)
-        splitter = GroupShuffleSplit(1, test_size=self.calibration_share,
-                                     random_state=self.random_state)
-        fit_idx, cal_idx = next(splitter.split(texts, y, groups))
+        held = np.array([
+            is_calibration_group(calibration_group(text, self.calibration_grouping),
+                                 self.calibration_share, self.random_state)
+            for text in normalized])
+        fit_idx, cal_idx = everything[~held], everything[held]
         # A calibration text whose class is absent from the first fit cannot be scored.
         cal_idx = cal_idx[np.isin(y[cal_idx], y[fit_idx])]
         return fit_idx, cal_idx
 
-    def _fit_scale(self, features, y) -> tuple[float, float, float, float]:
-        """Return ``(a, b, g_short, g_long)`` minimizing the log loss of the held-out texts."""
+    def _fit_scale(self, features, y) -> tuple[float, ...]:
+        """Return ``(a, b, g_short, g_long, s_short, s_long)`` minimizing the log loss of the
+        held-out texts."""
         cosines = self._cosines(features)
         linear = self._linear_logits(features)
+        semantic = self._semantic_cosines(features)
         short = self._is_title(features)
         length = _log_length(features)
         rows, columns = np.arange(len(y)), np.searchsorted(self.classes_, y)
@@ -305,7 +345,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         def nll(params: np.ndarray) -> tuple[float, np.ndarray]:
             scale = np.exp(params[0] + params[1] * length)
             weight = np.where(short, params[2], params[3])
-            logits = cosines * scale[:, None] + weight[:, None] * linear + prior
+            by_meaning = np.where(short, params[4], params[5])
+            logits = (cosines * scale[:, None] + weight[:, None] * linear
+                      + by_meaning[:, None] * semantic + prior)
             residual = softmax(logits, axis=1)
             loss = -np.log(np.maximum(residual[rows, columns], 1e-300)).mean()
             residual[rows, columns] -= 1.0
@@ -313,16 +355,21 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
             # on the rows that regression scores.
             by_scale = (residual * cosines).sum(axis=1) * scale
             by_weight = (residual * linear).sum(axis=1)
+            by_semantic = (residual * semantic).sum(axis=1)
             grad = [by_scale.mean(), (by_scale * length).mean(),
                     np.where(short, by_weight, 0.0).sum() / len(y),
-                    np.where(short, 0.0, by_weight).sum() / len(y)]
+                    np.where(short, 0.0, by_weight).sum() / len(y),
+                    np.where(short, by_semantic, 0.0).sum() / len(y),
+                    np.where(short, 0.0, by_semantic).sum() / len(y)]
             return float(loss), np.array(grad)
 
+        semantic_bound = None if self.semantic_ is not None else 0.0
         bounds = [(None, None), (None, None),
                   (0.0, None if self.linear_ is not None else 0.0),
-                  (0.0, None if self.long_linear_ is not None else 0.0)]
-        result = minimize(nll, x0=np.array([3.0, 0.0, 0.0, 0.0]), jac=True, method="L-BFGS-B",
-                          bounds=bounds)
+                  (0.0, None if self.long_linear_ is not None else 0.0),
+                  (0.0, semantic_bound), (0.0, semantic_bound)]
+        result = minimize(nll, x0=np.array([3.0, 0.0, 0.0, 0.0, 0.0, 0.0]), jac=True,
+                          method="L-BFGS-B", bounds=bounds)
         return tuple(float(v) for v in result.x)
 
     def _fit_calibrators(self, features, y) -> dict:
@@ -389,7 +436,9 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         features = _as_csr(features)
         scores = self._cosines(features)
         scores *= self._inverse_temperature(features)[:, None]
-        self._add_linear(scores, features, self.scale_[2:])
+        short = self._is_title(features)
+        self._add_linear(scores, features, self.scale_[2:4], short)
+        self._add_semantic(scores, features, self.scale_[4:6], short)
         if self.log_prior_ is not None:
             scores += self.log_prior_
         if normalized is not None:
@@ -418,6 +467,21 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         scores = model.class_scores(_as_csr(features), check_input=False)
         return self._all_classes(np.asarray(scores, dtype=np.float64), model.classes_, 0.0)
 
+    def _semantic_cosines(self, features) -> np.ndarray:
+        """Return each row's cosines with the classes through the word vectors (zeros when
+        they are off)."""
+        if self.semantic_ is None:
+            return np.zeros((features.shape[0], len(self.classes_)))
+        return self.semantic_.cosines(features).astype(np.float64)
+
+    def _add_semantic(self, scores, features, weights, short) -> None:
+        """Add the semantic cosines times ``weights[0]`` (titles) or ``weights[1]`` (longer
+        texts) to ``scores``, in place."""
+        if self.semantic_ is None or not any(weights):
+            return
+        weight = np.where(short, weights[0], weights[1]).astype(np.float32)
+        scores += weight[:, None] * self.semantic_.cosines(features)
+
     def _linear_logits(self, features) -> np.ndarray:
         """Return each row's regression logits (short and long texts each have their own
         regression), zero where that regression is absent."""
@@ -425,10 +489,11 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         self._add_linear(out, features, (1.0, 1.0))
         return out
 
-    def _add_linear(self, scores, features, weights) -> None:
+    def _add_linear(self, scores, features, weights, short=None) -> None:
         """Add to ``scores`` the regression logits of short rows times ``weights[0]`` and of
-        long rows times ``weights[1]``."""
-        short = self._is_title(features)
+        long rows times ``weights[1]`` (``short``: ``_is_title`` of the rows, if known)."""
+        if short is None:
+            short = self._is_title(features)
         for kind, linear, weight in ((True, self.linear_, weights[0]),
                                      (False, self.long_linear_, weights[1])):
             rows = np.flatnonzero(short == kind)
@@ -537,6 +602,24 @@ class OccupationClassifier(ClassifierMixin, BaseEstimator):
         per_pair = [shown[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
         offsets = np.cumsum([0] + [len(c) for c in classes]).tolist()
         return [per_pair[start:end] for start, end in zip(offsets[:-1], offsets[1:], strict=True)]
+
+
+def calibration_group(normalized: str, grouping: str = "head") -> str:
+    """Return the group of a normalized text in the calibration split: its last two words
+    (``"head"``), its last word (``"word"``) or the whole text."""
+    keep = {"head": -2, "word": -1}.get(grouping)
+    return " ".join(normalized.split()[keep:])
+
+
+def is_calibration_group(group: str, share: float = 0.1, seed: int = 0) -> bool:
+    """Return True for the groups held out of the first fit to calibrate the scores.
+
+    A hash, not a random draw over the training set: ``word_vectors`` are distilled without
+    the titles of these groups (default share and seed), so the weight of their cosines and
+    the score maps are fitted on titles the vectors never saw either.
+    """
+    digest = hashlib.sha1(f"{seed}:{group}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") < share * 2**32
 
 
 def _shared_titles(normalized, y, classes) -> dict[str, np.ndarray]:

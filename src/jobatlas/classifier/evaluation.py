@@ -20,7 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from jobatlas.classifier.estimator import OccupationClassifier
+from jobatlas.classifier.estimator import (
+    OccupationClassifier,
+    calibration_group,
+    is_calibration_group,
+)
 from jobatlas.classifier.text import normalize_text
 from jobatlas.classifier.training import (
     CODE,
@@ -72,6 +76,32 @@ def reported_split(ref: ReferenceTexts) -> tuple[frozenset[str], LabelledTexts]:
     socs = soc_of(ref)
     return frozenset(held["key"]), LabelledTexts(
         held["Reported Job Title"].tolist(), [socs[c] for c in held[CODE]], held[CODE].tolist())
+
+
+def distillation_texts(ref: ReferenceTexts, extra_words: int = 0) -> tuple[list[str], list[str]]:
+    """Return (titles, vocabulary) to distill word vectors from (``word_vectors.distill``).
+
+    Titles are the normalized training titles without the held-out reported ones, so that
+    the development split stays unseen, and without the classifier's calibration groups
+    (``estimator.is_calibration_group``), so that it weighs and calibrates the vectors'
+    cosines on titles they were not fitted to; the vocabulary is every word of the normalized
+    training texts plus the ``extra_words`` most common English words. The BLS Direct Match
+    Titles are not read.
+    """
+    held_keys, _ = reported_split(ref)
+    data = build_training_set(ref)
+    normalized = [normalize_text(text) for text in data.texts]
+    titles = sorted({key for key, kind in zip(normalized, data.kinds, strict=True)
+                     if kind != "task" and kind != "description" and key
+                     and key not in held_keys
+                     and not is_calibration_group(calibration_group(key))})
+    vocabulary = {word for text in normalized for word in text.split()}
+    if extra_words:
+        from wordfreq import top_n_list
+
+        common = (w for w in top_n_list("en", extra_words) if w.isalpha())
+        vocabulary.update(word for w in common for word in normalize_text(w).split())
+    return titles, sorted(vocabulary)
 
 
 def synthetic_resumes(ref: ReferenceTexts, n: int = 400, seed: int = 0) -> LabelledTexts:

@@ -84,8 +84,6 @@ class SupportSoftmaxClassifier(ClassifierMixin, BaseEstimator):
     def _descend(self, X, codes, weights, rows) -> None:
         n_classes = len(self.classes_)
         coef, intercept = self.coef_, self.intercept_
-        keys = (np.repeat(np.arange(coef.shape[0], dtype=np.int64), np.diff(coef.indptr))
-                * n_classes + coef.indices)
         squares = np.full(coef.nnz, 1e-8, dtype=np.float32)
         intercept_squares = np.full(n_classes, 1e-8, dtype=np.float32)
         rng = np.random.default_rng(self.random_state)
@@ -101,7 +99,7 @@ class SupportSoftmaxClassifier(ClassifierMixin, BaseEstimator):
                 step = residual.sum(axis=0)
                 intercept_squares += step * step
                 intercept -= self.learning_rate * step / np.sqrt(intercept_squares)
-                at, grad = _support_gradient(part, residual, keep, keys, n_classes)
+                at, grad = _support_gradient(part, residual, keep, coef, n_classes)
                 grad += self.l2 * coef.data[at]
                 squares[at] += grad * grad
                 coef.data[at] -= self.learning_rate * grad / np.sqrt(squares[at])
@@ -158,7 +156,7 @@ def _support(X: sp.csr_matrix, codes: np.ndarray, n_classes: int) -> sp.csr_matr
     return support
 
 
-def _support_gradient(part, residual, keep, keys, n_classes):
+def _support_gradient(part, residual, keep, coef, n_classes):
     """Return (entry positions, gradient) of the weights from one batch's residuals.
 
     Only each text's ``keep`` largest residuals count; the gradient of a (feature, class) pair
@@ -170,7 +168,6 @@ def _support_gradient(part, residual, keep, keys, n_classes):
         (np.take_along_axis(residual, top, axis=1).ravel(), top.ravel(),
          np.arange(0, n * keep + 1, keep)), shape=(n, n_classes))
     gradient = sp.coo_matrix(part.T @ sparse_residual)
-    wanted = gradient.row.astype(np.int64) * n_classes + gradient.col
-    at = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-    hit = keys[at] == wanted if len(keys) else np.zeros(len(wanted), bool)
+    at = kernels.csr_positions(coef, gradient.row, gradient.col)
+    hit = at >= 0
     return at[hit], gradient.data[hit].astype(np.float32)

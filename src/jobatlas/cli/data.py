@@ -6,6 +6,15 @@ from pathlib import Path
 
 import click
 
+from jobatlas.classifier.word_vectors import (
+    DIMENSIONS,
+    EXTRA_WORDS,
+    VECTORS_PATH,
+    WordVectorError,
+    distill,
+    minilm_encoder,
+    save_word_vectors,
+)
 from jobatlas.config import Settings
 from jobatlas.data_update import (
     BASE_URL_ENV,
@@ -76,3 +85,28 @@ def use(release: str) -> None:
     except UpdateError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"O*NET {release} is active")
+
+
+@data.command()
+@click.option("--output", type=click.Path(dir_okay=False), default=str(VECTORS_PATH),
+              show_default=True, help="Where to write the word vector file.")
+@click.option("--dimensions", type=click.IntRange(8, 384), default=DIMENSIONS,
+              show_default=True, help="Principal components kept per word.")
+def vectors(output: str, dimensions: int) -> None:
+    """Distill the word vectors the occupation model blends in (needs jobatlas[vectors])."""
+    from jobatlas.classifier.evaluation import distillation_texts
+    from jobatlas.classifier.training import load_reference_texts
+
+    settings = Settings.from_env()
+    try:
+        encode = minilm_encoder()
+        ref = load_reference_texts(folder=resolve_onet_dir(settings.data_dir,
+                                                           cache_dir=settings.cache_dir),
+                                   data_dir=settings.data_dir)
+        titles, vocabulary = distillation_texts(ref, extra_words=EXTRA_WORDS)
+        result = distill(titles, vocabulary, encode, dimensions=dimensions)
+    except WordVectorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    path = save_word_vectors(result, output)
+    click.echo(f"{len(result.words)} word vectors of {result.dimensions} dimensions "
+               f"(fitted on {len(titles)} titles) written to {path}")
