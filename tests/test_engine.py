@@ -184,6 +184,23 @@ def test_pay_in_an_ad_title_is_not_read_as_human_resources(occupation_engine):
     assert not any(soc.startswith("13-107") or soc.startswith("43-4161") for soc in socs)
     assert {"53-7062", "53-7065"} & set(socs)
 
+
+
+@pytest.mark.parametrize(("words", "soc"), [
+    # Before the word vectors: Woodworking Machine Setters 0.25 first, Manicurists 0.24.
+    ("I do nails", "39-5092"),
+    ("nanny", "39-9011"),
+])
+def test_word_meaning_beyond_shared_letters(occupation_engine, words, soc):
+    assert occupation_engine.classify(words)[0].soc == soc
+
+
+def test_short_for_part_time_is_not_a_physical_therapist(occupation_engine):
+    # Before the word vectors, Physical Therapists 0.32 ranked second ("PT").
+    socs = [m.soc for m in occupation_engine.classify("Cashier / Stocker PT", top_k=3)]
+    assert "29-1123" not in socs and "41-2011" in socs
+
+
 def test_long_text_is_truncated():
     assert len(check_text("cook " * 50_000)) == MAX_CHARS
 

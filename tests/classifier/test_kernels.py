@@ -174,3 +174,16 @@ def test_csr_positions_finds_each_stored_entry_and_flags_the_rest():
     unsorted.has_sorted_indices = False
     with pytest.raises(TypeError, match="sorted indices"):
         kernels.csr_positions(unsorted, [0], [0])
+
+
+def test_embed_rows_sums_weighted_vectors_of_known_columns():
+    X = sp.csr_matrix(np.array([[0.5, 0.0, 2.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]],
+                               dtype=np.float32))
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    lookup = np.array([0, -1, 1])
+    out = kernels.embed_rows(X, lookup, vectors)
+    assert np.allclose(out, [[0.5, 2.0], [0.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(ValueError, match="lookup has 2 entries"):
+        kernels.embed_rows(X, lookup[:2], vectors)
+    with pytest.raises(ValueError, match="points past"):
+        kernels.embed_rows(X, np.array([0, 5, 1]), vectors)

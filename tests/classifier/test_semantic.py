@@ -49,4 +49,5 @@ def test_fitted_model_keeps_only_its_feature_words():
     model, vectorizer = _fitted(["truck driver", "line cook"], [0, 1])
     # Six words have vectors and all six are feature columns; "lifeguard" has none.
     assert model.vectors_.shape == (6, 2)
-    assert model.projection_.shape == (len(vectorizer.vocabulary_), 6)
+    assert model.lookup_.shape == (len(vectorizer.vocabulary_),)
+    assert sorted(model.lookup_[model.lookup_ >= 0]) == list(range(6))

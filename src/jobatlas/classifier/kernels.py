@@ -186,6 +186,24 @@ def csr_positions(matrix: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray) 
     return out
 
 
+def embed_rows(X: sp.csr_matrix, lookup: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Return the float32 array whose row ``i`` is the sum over the entries ``(j, value)`` of
+    row ``i`` of ``X`` of ``value * vectors[lookup[j]]`` (entries with ``lookup[j] < 0`` add
+    nothing): a text's embedding from its feature weights. Two scipy products (columns to
+    words, then words to vectors) cost ~0.2 ms of overhead for a single title."""
+    if not (sp.issparse(X) and X.format == "csr"):
+        raise TypeError("embed_rows takes a CSR matrix")
+    lookup = np.asarray(lookup, dtype=np.int64)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(lookup) != X.shape[1]:
+        raise ValueError(f"lookup has {len(lookup)} entries for {X.shape[1]} features")
+    if len(lookup) and lookup.max() >= len(vectors):
+        raise ValueError(f"lookup points past the {len(vectors)} vectors")
+    out = np.zeros((X.shape[0], vectors.shape[1]), dtype=np.float32)
+    _embed_rows(X.indptr, X.indices, X.data, lookup, vectors, out)
+    return out
+
+
 def _check_shapes(X: sp.csr_matrix, by_feature: sp.csr_matrix) -> None:
     # The compiled loops do not check bounds: a feature index past the model's rows would
     # read stray memory, so the shapes are checked here.
@@ -408,3 +426,12 @@ def _csr_positions(indptr, indices, rows, columns, out):
         start, stop = indptr[rows[i]], indptr[rows[i] + 1]
         at = start + np.searchsorted(indices[start:stop], columns[i])
         out[i] = at if at < stop and indices[at] == columns[i] else -1
+
+
+@njit(cache=True, nogil=True)
+def _embed_rows(indptr, indices, data, lookup, vectors, out):
+    for i in range(len(indptr) - 1):
+        for k in range(indptr[i], indptr[i + 1]):
+            row = lookup[indices[k]]
+            if row >= 0:
+                out[i] += data[k] * vectors[row]

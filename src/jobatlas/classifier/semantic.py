@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from jobatlas.classifier import kernels
 from jobatlas.classifier.word_vectors import WordVectors
 
 
@@ -25,8 +26,9 @@ class SemanticCentroids(BaseEstimator):
 
     Attributes
     ----------
-    projection_ : scipy.sparse.csr_matrix of shape (n_features, n_words)
-        1 where a feature column is the unigram of a word that has a vector.
+    lookup_ : ndarray of int64, shape (n_features,)
+        Row of ``vectors_`` of each feature column that is the unigram of a word with a
+        vector, else -1.
     vectors_ : ndarray of shape (n_words, dimensions)
         The vectors of those words, float32.
     centroids_ : ndarray of shape (n_classes, dimensions)
@@ -45,9 +47,8 @@ class SemanticCentroids(BaseEstimator):
                  if word in index]
         columns = np.array([c for c, _ in pairs], dtype=np.int64)
         rows = np.array([r for _, r in pairs], dtype=np.int64)
-        self.projection_ = sp.csr_matrix(
-            (np.ones(len(pairs), dtype=np.float32), (columns, np.arange(len(pairs)))),
-            shape=(features.shape[1], len(pairs)))
+        self.lookup_ = np.full(features.shape[1], -1, dtype=np.int64)
+        self.lookup_[columns] = np.arange(len(pairs))
         self.vectors_ = np.ascontiguousarray(vectors.vectors[rows], dtype=np.float32)
         sums = np.zeros((n_classes, vectors.dimensions), dtype=np.float64)
         np.add.at(sums, np.asarray(class_ids, dtype=np.int64), self.embed(features))
@@ -57,8 +58,8 @@ class SemanticCentroids(BaseEstimator):
     def embed(self, features) -> np.ndarray:
         """Return the L2-normalized embedding of each feature row (zeros for no known word)."""
         check_is_fitted(self, "vectors_")
-        weights = sp.csr_matrix(features) @ self.projection_
-        return _normalized(np.asarray(weights @ self.vectors_, dtype=np.float32))
+        matrix = sp.csr_matrix(features)
+        return _normalized(kernels.embed_rows(matrix, self.lookup_, self.vectors_))
 
     def cosines(self, features) -> np.ndarray:
         """Return the cosine of each row with each class, shape (n_samples, n_classes)."""
