@@ -253,9 +253,11 @@ the cosine of each class's most similar training title on the plain n-gram featu
 titles, plus the logits of a softmax regression over the same features trained on the O*NET
 titles, with weights only on (n-gram, occupation) pairs seen in training (2 passes of
 mini-batch AdaGrad); class logits = length-dependent inverse temperature x cosines + g x
-regression logits, then an isotonic map of the top score; the temperature, g and the
-isotonic maps are fitted on a held-out slice of O*NET texts grouped by their last two
-words). It is trained on O*NET titles
+regression logits + s x the cosine between the text and the occupation's mean title in a
+space of word vectors distilled from all-MiniLM-L6-v2 (`data/vectors`), then an isotonic map
+of the top score; the temperature, g, s and the isotonic maps are fitted on a held-out slice
+of O*NET texts grouped by a hash of their last two words, a slice the word vectors were not
+fitted to either). It is trained on O*NET titles
 (official, alternate, short, reported), descriptions and 90% of task statements; the BLS DMTF
 is only read to measure. Only 319 DMTF titles survive the "not among training titles" filter
 once plurals, abbreviations and punctuation are normalized; these are the hard residue
