@@ -10,9 +10,8 @@ from pathlib import Path
 import joblib
 
 # Source files, and data files the model reads besides the O*NET release, whose change
-# invalidates trained models.
-_MODEL_SOURCES = ("classifier",)
-_MODEL_DATA = ("data/vectors",)
+# invalidates trained models: (folder, file pattern).
+_MODEL_INPUTS = (("classifier", "*.py"), ("data/vectors", "*.npz"))
 
 
 def code_hash() -> str:
@@ -20,12 +19,8 @@ def code_hash() -> str:
     retrain the model."""
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in _MODEL_SOURCES:
-        for path in sorted((root / name).glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    for name in _MODEL_DATA:
-        for path in sorted((root / name).glob("*.npz")):
+    for folder, pattern in _MODEL_INPUTS:
+        for path in sorted((root / folder).glob(pattern)):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]

@@ -59,7 +59,9 @@ class SemanticCentroids(BaseEstimator):
         """Return the L2-normalized embedding of each feature row (zeros for no known word)."""
         check_is_fitted(self, "vectors_")
         matrix = sp.csr_matrix(features)
-        return _normalized(kernels.embed_rows(matrix, self.lookup_, self.vectors_))
+        # lookup_ was built in fit to point inside vectors_: no scan of it per call.
+        return _normalized(kernels.embed_rows(matrix, self.lookup_, self.vectors_,
+                                              check_lookup=False))
 
     def cosines(self, features) -> np.ndarray:
         """Return the cosine of each row with each class, shape (n_samples, n_classes)."""
