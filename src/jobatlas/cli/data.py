@@ -105,8 +105,8 @@ def vectors(output: str, dimensions: int) -> None:
                                    data_dir=settings.data_dir)
         titles, vocabulary = distillation_texts(ref, extra_words=EXTRA_WORDS)
         result = distill(titles, vocabulary, encode, dimensions=dimensions)
+        path = save_word_vectors(result, output)
     except WordVectorError as exc:
         raise click.ClickException(str(exc)) from exc
-    path = save_word_vectors(result, output)
     click.echo(f"{len(result.words)} word vectors of {result.dimensions} dimensions "
                f"(fitted on {len(titles)} titles) written to {path}")
